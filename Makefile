@@ -1,0 +1,45 @@
+# Clearance: `make run` (set up and start everything) and `make test` (the whole suite).
+# Dependencies are pinned in requirements.lock (pip-tools: `make lock` regenerates it from
+# pyproject.toml); the virtual environment is .venv, rebuilt when the lock changes.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test install lock lint migrate seed bench clean
+
+$(INSTALLED): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	@touch $@
+
+install: $(INSTALLED)
+
+lock:
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras -o requirements.lock pyproject.toml
+
+# The embedded defaults: SQLite, file-system broker and mail files under var/, DEBUG on.
+run: export DJANGO_DEBUG ?= 1
+run: $(INSTALLED)
+	@mkdir -p var/mail var/media var/celery
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  Clearance is starting at http://127.0.0.1:8000/"
+	@echo "  Log in as reviewer, lead, procurement or admin; password: clearance-demo"
+	@echo "  E-mails are written to var/mail/. Ctrl-C stops web, worker and beat."
+	@echo ""
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf var/celery var/test-media .pytest_cache

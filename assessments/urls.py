@@ -1,0 +1,13 @@
+from django.urls import path
+
+from assessments import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("vendors/", views.upcoming_section, {"section": "vendors"}, name="vendor_list"),
+    path(
+        "assessments/", views.upcoming_section, {"section": "assessments"}, name="assessment_list"
+    ),
+    path("incidents/", views.upcoming_section, {"section": "incidents"}, name="incident_list"),
+    path("usage/", views.upcoming_section, {"section": "usage"}, name="usage_list"),
+]

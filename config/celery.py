@@ -1,0 +1,36 @@
+"""The Celery app.
+
+Settings come from Django's settings under the CELERY_ namespace. With REDIS_URL set the
+broker is Redis; without it, a file-system broker under var/celery/ (see config/settings.py),
+so the embedded `make run` needs no server.
+"""
+
+import os
+import socket
+from pathlib import Path
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("clearance")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _create_filesystem_broker_folders(sender, **kwargs):
+    """The file-system transport expects its folders to exist; make them on first use."""
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+    backend = sender.conf.result_backend or ""
+    if backend.startswith("file://"):
+        Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+
+
+@app.task(name="clearance.ping")
+def ping() -> dict:
+    """Answer from the worker that ran it: a health check for the broker round trip."""
+    return {"pong": True, "worker_host": socket.gethostname(), "pid": os.getpid()}
