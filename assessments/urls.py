@@ -4,7 +4,6 @@ from assessments import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("vendors/", views.upcoming_section, {"section": "vendors"}, name="vendor_list"),
     path(
         "assessments/", views.upcoming_section, {"section": "assessments"}, name="assessment_list"
     ),

@@ -6,7 +6,6 @@ from accounts.roles import READ
 
 # Sections whose pages arrive with later issues; the navigation links here until then.
 UPCOMING_SECTIONS = {
-    "vendors": ("Vendors", "The AI vendors on record and their evidence."),
     "assessments": ("Assessments", "Due-diligence questionnaires, scores and sign-off."),
     "incidents": ("Incidents", "The register of security incidents at AI vendors."),
     "usage": ("Usage", "The inventory of who uses which AI vendor, for what, with which data."),

@@ -262,3 +262,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Evidence uploads ---------------------------------------------------------------------
+
+EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_MB", default=25) * 1024 * 1024

@@ -10,5 +10,6 @@ admin.site.site_title = "Clearance admin"
 urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("vendors.urls")),
     path("", include("assessments.urls")),
 ]

@@ -1,0 +1,190 @@
+"""Writes to vendors and evidence. Views and forms call these; nothing else saves.
+
+Every function runs in a transaction; django-auditlog records each create, change and delete
+with its actor (taken from the request by AuditlogMiddleware, or set with `auditlog_actor`).
+"""
+
+import datetime as dt
+from contextlib import nullcontext
+
+from auditlog.context import set_actor
+from django.db import transaction
+from django.utils.text import slugify
+
+from vendors.models import (
+    EVIDENCE_FACTS,
+    SOC2_STALE_AFTER_MONTHS,
+    Evidence,
+    EvidenceKind,
+    Vendor,
+    VendorStatus,
+)
+from vendors.uploads import check_upload
+
+VENDOR_EDITABLE_FIELDS = [
+    "name", "website", "description", "service_type", "models_used", "model_providers",
+    "hosting_regions", "business_owner", "security_owner", "data_classes",
+    "special_categories", "criticality", "business_justification", "status",
+]  # fmt: skip
+
+# Statuses a reviewer may set by hand; the others come from sign-off or retirement.
+MANUAL_STATUSES = [VendorStatus.PROPOSED, VendorStatus.IN_REVIEW]
+
+ANNUAL_KINDS = {EvidenceKind.PENTEST, EvidenceKind.RED_TEAM}
+
+
+def auditlog_actor(user):
+    """Attribute audit entries to `user` outside a request (commands, tasks)."""
+    return set_actor(user) if user is not None else nullcontext()
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it has no such day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)  # unreachable: day 28 exists in every month
+
+
+def evidence_expiry(evidence: Evidence) -> dt.date | None:
+    """The date after which the evidence no longer counts.
+
+    SOC 2: 12 months after the audit period ends. ISO certificates: their expiry date.
+    Penetration tests and red-team reports: a year after the document date unless they
+    state a validity. Other kinds: the validity the document states, if any.
+    """
+    if evidence.kind == EvidenceKind.SOC2:
+        if evidence.period_end is None:
+            return None
+        return add_months(evidence.period_end, SOC2_STALE_AFTER_MONTHS)
+    if evidence.kind in (EvidenceKind.ISO27001, EvidenceKind.ISO42001):
+        return evidence.expiry_date
+    if evidence.valid_until:
+        return evidence.valid_until
+    if evidence.kind in ANNUAL_KINDS and evidence.document_date:
+        return add_months(evidence.document_date, 12)
+    return None
+
+
+def _unique_slug(name: str, exclude_pk=None) -> str:
+    base = slugify(name)[:200] or "vendor"
+    slug, n = base, 2
+    while Vendor.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def vendor_create(*, created_by, **fields) -> Vendor:
+    vendor = Vendor(created_by=created_by, **fields)
+    vendor.slug = _unique_slug(vendor.name)
+    vendor.full_clean(exclude=["slug"])
+    with auditlog_actor(created_by):
+        vendor.save()
+    return vendor
+
+
+@transaction.atomic
+def vendor_update(vendor: Vendor, *, changed_by, **fields) -> Vendor:
+    for name, value in fields.items():
+        setattr(vendor, name, value)
+    if "name" in fields:
+        vendor.slug = _unique_slug(vendor.name, exclude_pk=vendor.pk)
+    vendor.full_clean(exclude=["slug"])
+    with auditlog_actor(changed_by):
+        vendor.save()
+    return vendor
+
+
+@transaction.atomic
+def vendor_retire(vendor: Vendor, *, retired_by) -> Vendor:
+    """Retire instead of deleting: the vendor, its evidence and history stay on record."""
+    vendor.status = VendorStatus.RETIRED
+    with auditlog_actor(retired_by):
+        vendor.save(update_fields=["status", "updated_at"])
+    return vendor
+
+
+@transaction.atomic
+def vendor_delete(vendor: Vendor, *, deleted_by) -> None:
+    """Administrators only (checked by the view). Removes evidence files as well."""
+    files = [e.file.name for e in vendor.evidence.all() if e.file]
+    with auditlog_actor(deleted_by):
+        for evidence in vendor.evidence.all():
+            evidence.delete()
+        vendor.delete()
+    _delete_files_on_commit(files)
+
+
+def _delete_files_on_commit(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    def remove():
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove)
+
+
+def _apply_facts(evidence: Evidence, facts: dict) -> None:
+    allowed = set(EVIDENCE_FACTS[evidence.kind]) | {"title", "notes"}
+    unknown = set(facts) - allowed
+    if unknown:
+        raise ValueError(f"Not facts of {evidence.kind}: {', '.join(sorted(unknown))}")
+    for name, value in facts.items():
+        setattr(evidence, name, value)
+    evidence.expires_on = evidence_expiry(evidence)
+
+
+def _attach_file(evidence: Evidence, uploaded) -> None:
+    checked = check_upload(uploaded)
+    evidence.file_name = checked.original_name
+    evidence.file_size = checked.size
+    evidence.file_sha256 = checked.sha256
+    evidence.file_content_type = checked.content_type
+    evidence.file.save(checked.original_name, uploaded, save=False)
+
+
+@transaction.atomic
+def evidence_create(*, vendor: Vendor, kind: str, recorded_by, file=None, **facts) -> Evidence:
+    evidence = Evidence(vendor=vendor, kind=kind, recorded_by=recorded_by)
+    _apply_facts(evidence, facts)
+    evidence.full_clean(exclude=["file"])
+    if file is not None:
+        _attach_file(evidence, file)
+    with auditlog_actor(recorded_by):
+        evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_update(
+    evidence: Evidence, *, changed_by, file=None, remove_file: bool = False, **facts
+) -> Evidence:
+    _apply_facts(evidence, facts)
+    evidence.full_clean(exclude=["file"])
+    old_file = evidence.file.name if evidence.file else ""
+    if remove_file and not file:
+        evidence.file = ""
+        evidence.file_name = evidence.file_sha256 = evidence.file_content_type = ""
+        evidence.file_size = None
+    if file is not None:
+        _attach_file(evidence, file)
+    with auditlog_actor(changed_by):
+        evidence.save()
+    if old_file and old_file != (evidence.file.name if evidence.file else ""):
+        _delete_files_on_commit([old_file])
+    return evidence
+
+
+@transaction.atomic
+def evidence_delete(evidence: Evidence, *, deleted_by) -> None:
+    name = evidence.file.name if evidence.file else ""
+    with auditlog_actor(deleted_by):
+        evidence.delete()
+    if name:
+        _delete_files_on_commit([name])
