@@ -30,5 +30,5 @@ def seed(stdout) -> None:
         user.is_superuser = role is None
         user.save()
         if role is not None:
-            user.groups.set([Group.objects.get(name=role.value)])
+            user.groups.set([Group.objects.get_or_create(name=role.value)[0]])
         stdout.write(f"  {'created' if created else 'kept   '} {username:<12} {DEMO_PASSWORD}")

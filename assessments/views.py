@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from accounts.access import role_required
 from accounts.roles import READ
+from vendors.selectors import vendor_counts
 
 # Sections whose pages arrive with later issues; the navigation links here until then.
 UPCOMING_SECTIONS = {
@@ -14,7 +15,7 @@ UPCOMING_SECTIONS = {
 
 @role_required(READ)
 def dashboard(request):
-    return render(request, "assessments/dashboard.html")
+    return render(request, "assessments/dashboard.html", {"counts": vendor_counts()})
 
 
 @role_required(READ)

@@ -29,4 +29,4 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted: Role | None, **kwargs):
         if create and extracted:
-            self.groups.add(Group.objects.get(name=Role(extracted).value))
+            self.groups.add(Group.objects.get_or_create(name=Role(extracted).value)[0])

@@ -12,5 +12,5 @@ class VendorsConfig(AppConfig):
         from vendors.models import Evidence, Vendor
 
         # Every create, change and delete, with actor, fields, old and new values.
-        auditlog.register(Vendor, exclude_fields=["updated_at", "created_at"])
+        auditlog.register(Vendor, exclude_fields=["updated_at", "created_at", "evidence"])
         auditlog.register(Evidence, exclude_fields=["updated_at", "recorded_at"])

@@ -111,3 +111,23 @@ def vendor_history(vendor: Vendor) -> QuerySet:
         .select_related("actor", "content_type")
         .order_by("-timestamp", "-pk")
     )
+
+
+def vendor_counts(today: dt.date | None = None) -> dict:
+    """Headline numbers for the dashboard, in one query."""
+    from django.db.models import Count
+
+    from vendors.models import VendorStatus
+
+    active = ~Q(status=VendorStatus.RETIRED)
+    return with_evidence_summary(Vendor.objects.all(), today).aggregate(
+        total=Count("pk", filter=active),
+        in_review=Count("pk", filter=Q(status__in=[VendorStatus.PROPOSED, VendorStatus.IN_REVIEW])),
+        approved=Count(
+            "pk",
+            filter=Q(status__in=[VendorStatus.APPROVED, VendorStatus.APPROVED_WITH_CONDITIONS]),
+        ),
+        missing_evidence=Count("pk", filter=active & missing_core_evidence_q()),
+        expired_evidence=Count("pk", filter=active & Q(has_expired_evidence=True)),
+        expiring_evidence=Count("pk", filter=active & Q(has_expiring_evidence=True)),
+    )

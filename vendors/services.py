@@ -5,9 +5,9 @@ with its actor (taken from the request by AuditlogMiddleware, or set with `audit
 """
 
 import datetime as dt
-from contextlib import nullcontext
+from contextlib import contextmanager
 
-from auditlog.context import set_actor
+from auditlog.context import auditlog_value, set_actor
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -33,9 +33,23 @@ MANUAL_STATUSES = [VendorStatus.PROPOSED, VendorStatus.IN_REVIEW]
 ANNUAL_KINDS = {EvidenceKind.PENTEST, EvidenceKind.RED_TEAM}
 
 
+@contextmanager
 def auditlog_actor(user):
-    """Attribute audit entries to `user` outside a request (commands, tasks)."""
-    return set_actor(user) if user is not None else nullcontext()
+    """Attribute audit entries to `user` outside a request (commands, tasks).
+
+    django-auditlog's set_actor does not restore the actor it replaces, so inside a request
+    (where AuditlogMiddleware set one) later saves would lose theirs; restore it here.
+    """
+    if user is None:
+        yield
+        return
+    previous = auditlog_value.get(None)
+    try:
+        with set_actor(user):
+            yield
+    finally:
+        if previous is not None:
+            auditlog_value.set(previous)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

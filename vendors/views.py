@@ -157,7 +157,7 @@ def vendor_retire(request, pk: int):
     if vendor.is_retired:
         messages.info(request, f"“{vendor.name}” is already retired.")
         return redirect(vendor)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.vendor_retire(vendor, retired_by=request.user)
         messages.success(request, f"“{vendor.name}” is retired. Its record and history are kept.")
@@ -171,7 +171,7 @@ def vendor_delete(request, pk: int):
     if not request.user.is_superuser:
         raise PermissionDenied("Only administrators can delete a vendor; retire it instead.")
     vendor = _get_vendor(pk)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         name = vendor.name
         services.vendor_delete(vendor, deleted_by=request.user)
@@ -282,7 +282,7 @@ def evidence_edit(request, pk: int):
 def evidence_delete(request, pk: int):
     evidence = _get_evidence(pk)
     vendor = evidence.vendor
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.evidence_delete(evidence, deleted_by=request.user)
         messages.success(request, f"{evidence.get_kind_display()} deleted.")

@@ -29,7 +29,10 @@ def make_vendors(count: int, start: int = 0, **overrides) -> list[Vendor]:
     )
     Evidence.objects.bulk_create(
         [Evidence(vendor=v, kind="dpa", expires_on=None) for v in vendors]
-        + [Evidence(vendor=v, kind="soc2", expires_on=today - dt.timedelta(days=3)) for v in vendors]
+        + [
+            Evidence(vendor=v, kind="soc2", expires_on=today - dt.timedelta(days=3))
+            for v in vendors
+        ]
     )
     return vendors
 
@@ -153,9 +156,7 @@ def test_the_csv_export_defuses_spreadsheet_formulas(client, reviewer):
 
 
 @pytest.mark.parametrize("params", [{}, {"q": "Vendor", "evidence": "any", "sort": "-tier"}])
-def test_the_number_of_queries_does_not_grow_with_the_number_of_vendors(
-    client, reviewer, params
-):
+def test_the_number_of_queries_does_not_grow_with_the_number_of_vendors(client, reviewer, params):
     client.force_login(reviewer)
     make_vendors(5)
     with CaptureQueriesContext(connection) as small:
