@@ -36,6 +36,18 @@ def _direction(term, descending: bool):
     return term.desc() if descending else term.asc()
 
 
+# Groups of statuses the dashboard links to, offered in the status filter too.
+STATUS_GROUPS = {
+    "open": [VendorStatus.PROPOSED, VendorStatus.IN_REVIEW],
+    "approved_any": [VendorStatus.APPROVED, VendorStatus.APPROVED_WITH_CONDITIONS],
+    "active": [s for s in VendorStatus.values if s != VendorStatus.RETIRED],
+}
+STATUS_GROUPS_CHOICES = [
+    ("active", "Active (not retired)"),
+    ("open", "Proposed or in review"),
+    ("approved_any", "Approved, with or without conditions"),
+]
+
 EVIDENCE_PROBLEMS = [
     ("any", "Any problem"),
     ("missing", "Core evidence missing"),
@@ -46,7 +58,10 @@ EVIDENCE_PROBLEMS = [
 
 class VendorFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.ChoiceFilter(choices=VendorStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(
+        choices=[*STATUS_GROUPS_CHOICES, *VendorStatus.choices], empty_label="Any status",
+        method="filter_status",
+    )  # fmt: skip
     tier = django_filters.ChoiceFilter(
         choices=[("none", "Not assessed"), *Tier.choices],
         empty_label="Any tier",
@@ -88,6 +103,9 @@ class VendorFilter(django_filters.FilterSet):
             | Q(models_used__icontains=value)
             | Q(model_providers__icontains=value)
         )
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status__in=STATUS_GROUPS.get(value, [value]))
 
     def filter_tier(self, queryset, name, value):
         return queryset.filter(tier="") if value == "none" else queryset.filter(tier=value)

@@ -24,7 +24,7 @@ def test_the_dashboard_counts_vendors_and_evidence_problems(client, lead):
         "expiring_evidence": 0,
     }
     page = client.get(reverse("dashboard")).content.decode()
-    assert f'href="{reverse("vendor_list")}?evidence=expired"' in page
+    assert f'href="{reverse("vendor_list")}?status=active&amp;evidence=expired"' in page
 
 
 def test_the_dashboard_is_one_query_of_vendors_whatever_their_number(client, lead):
@@ -36,3 +36,19 @@ def test_the_dashboard_is_one_query_of_vendors_whatever_their_number(client, lea
     with CaptureQueriesContext(connection) as large:
         client.get(reverse("dashboard"))
     assert len(large) == len(small)
+
+
+def test_each_number_links_to_a_list_of_exactly_that_many_vendors(client, lead):
+    import re
+
+    make_vendors(6)
+    Vendor.objects.filter(name__in=["Vendor 0000", "Vendor 0001"]).update(status="approved")
+    Vendor.objects.filter(name="Vendor 0002").update(status="approved_with_conditions")
+    Vendor.objects.filter(name="Vendor 0003").update(status="retired")
+    client.force_login(lead)
+    page = client.get(reverse("dashboard")).content.decode()
+    links = re.findall(r'href="(/vendors/\?[^"]+)"><span class="display-6[^"]*">(\d+)<', page)
+    assert len(links) == 6
+    for url, number in links:
+        listed = client.get(url.replace("&amp;", "&")).context["page"].paginator.count
+        assert listed == int(number), url
