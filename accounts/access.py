@@ -72,3 +72,31 @@ def role_required(allowed: Iterable[Role]) -> Callable:
         return login_required(wrapper)
 
     return decorator
+
+
+def api_role_required(allowed: Iterable[Role]) -> Callable:
+    """Like role_required, for endpoints called by page scripts (autosave): an expired
+    session answers 401 with JSON instead of a redirect to the login page, so the script can
+    keep the unsaved answer and say what happened."""
+    from django.http import JsonResponse
+
+    allowed = frozenset(allowed)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return JsonResponse(
+                    {"error": "session_expired",
+                     "message": "Your session has expired. Log in again to save."},
+                    status=401,
+                )  # fmt: skip
+            if not has_role(request.user, allowed):
+                return JsonResponse(
+                    {"error": "forbidden", "message": "Your role cannot change this."}, status=403
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -4,9 +4,21 @@ from assessments import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("assessments/", views.assessment_list, name="assessment_list"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
     path(
-        "assessments/", views.upcoming_section, {"section": "assessments"}, name="assessment_list"
+        "assessments/<int:pk>/sections/<slug:section_key>/",
+        views.assessment_section,
+        name="assessment_section",
     ),
+    path(
+        "assessments/<int:pk>/answers/<slug:question_key>/",
+        views.answer_autosave,
+        name="answer_autosave",
+    ),
+    path("assessments/<int:pk>/submit/", views.assessment_submit, name="assessment_submit"),
+    path("assessments/<int:pk>/coverage/", views.assessment_coverage, name="assessment_coverage"),
+    path("vendors/<int:vendor_pk>/assess/", views.assessment_start, name="assessment_start"),
     path("incidents/", views.upcoming_section, {"section": "incidents"}, name="incident_list"),
     path("usage/", views.upcoming_section, {"section": "usage"}, name="usage_list"),
 ]

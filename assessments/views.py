@@ -1,13 +1,28 @@
-from django.http import Http404
-from django.shortcuts import render
+"""Assessment pages: start, the reviewer's wizard with autosave, submit, coverage; and the
+dashboard. Thin: check the role, validate, call a service, answer."""
 
-from accounts.access import role_required
-from accounts.roles import READ
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import api_role_required, has_role, role_required
+from accounts.roles import EDIT, READ
+from assessments import coverage, selectors, services
+from assessments.forms import AssessmentFilterForm, StartAssessmentForm
+from assessments.models import Assessment
+from vendors.models import Vendor
 from vendors.selectors import vendor_counts
+
+ASSESSMENTS_PER_PAGE = 50
 
 # Sections whose pages arrive with later issues; the navigation links here until then.
 UPCOMING_SECTIONS = {
-    "assessments": ("Assessments", "Due-diligence questionnaires, scores and sign-off."),
     "incidents": ("Incidents", "The register of security incidents at AI vendors."),
     "usage": ("Usage", "The inventory of who uses which AI vendor, for what, with which data."),
 }
@@ -25,4 +40,246 @@ def upcoming_section(request, section: str):
     title, summary = UPCOMING_SECTIONS[section]
     return render(
         request, "assessments/upcoming_section.html", {"title": title, "summary": summary}
+    )
+
+
+def _get_assessment(pk: int) -> Assessment:
+    try:
+        return selectors.assessment_detail(pk)
+    except Assessment.DoesNotExist:
+        raise Http404("No such assessment.") from None
+
+
+# --- List and start -------------------------------------------------------------------------
+
+
+@role_required(READ)
+def assessment_list(request):
+    form = AssessmentFilterForm(request.GET or None)
+    assessments = selectors.assessment_list()
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            assessments = assessments.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["q"]:
+            assessments = assessments.filter(vendor__name__icontains=form.cleaned_data["q"])
+    page = Paginator(assessments, ASSESSMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/assessment_list.html",
+        {
+            "page": page,
+            "form": form,
+            "filtered": bool(request.GET.get("status") or request.GET.get("q")),
+        },
+    )
+
+
+@role_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def assessment_start(request, vendor_pk: int):
+    vendor = get_object_or_404(Vendor, pk=vendor_pk)
+    draft = services.open_draft(vendor)
+    if draft is not None:
+        messages.info(request, "This vendor already has an assessment in progress; here it is.")
+        return redirect(draft)
+    templates = selectors.active_templates().annotate(num_questions=Count("questions"))
+    suggested = selectors.suggested_template(vendor, list(templates))
+    default = suggested or (templates[0] if len(templates) == 1 else None)
+    form = StartAssessmentForm(
+        request.POST or None,
+        templates=templates,
+        initial={"template": default.pk if default else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        assessment = services.assessment_start(
+            vendor=vendor,
+            template=form.cleaned_data["template"],
+            started_by=request.user,
+            due_date=form.cleaned_data["due_date"],
+        )
+        carried = assessment.answers.count()
+        if carried:
+            messages.success(
+                request,
+                f"Assessment started with {carried} answers carried forward from the last one. "
+                "Confirm or change each before submitting.",
+            )
+        else:
+            messages.success(request, "Assessment started. Answers save as you go.")
+        return redirect(assessment)
+    return render(
+        request,
+        "assessments/assessment_start.html",
+        {"vendor": vendor, "form": form, "suggested": suggested, "templates": templates},
+    )
+
+
+# --- The wizard -----------------------------------------------------------------------------
+
+
+@role_required(READ)
+def assessment_detail(request, pk: int):
+    assessment = _get_assessment(pk)
+    book = selectors.workbook(assessment)
+    return render(
+        request,
+        "assessments/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "book": book,
+            "can_edit": assessment.is_editable and has_role(request.user, EDIT),
+            "problems": None,
+        },
+    )
+
+
+@role_required(READ)
+def assessment_section(request, pk: int, section_key: str):
+    assessment = _get_assessment(pk)
+    book = selectors.workbook(assessment)
+    sections = {s.key: s for s in book.sections}
+    if section_key not in sections:
+        raise Http404("No such section.")
+    section = sections[section_key]
+    index = book.sections.index(section)
+    can_edit = assessment.is_editable and has_role(request.user, EDIT)
+    evidence = list(assessment.vendor.evidence.order_by("kind", "-expires_on")) if can_edit else []
+    questions = book.section_questions(section)
+    return render(
+        request,
+        "assessments/assessment_section.html",
+        {
+            "assessment": assessment,
+            "book": book,
+            "section": section,
+            "progress": book.progress[index],
+            "previous_section": book.sections[index - 1] if index > 0 else None,
+            "next_section": book.sections[index + 1] if index + 1 < len(book.sections) else None,
+            "rows": [(q, book.answers.get(q.key), q.key in book.applicable) for q in questions],
+            "can_edit": can_edit,
+            "evidence": evidence,
+            "conditions_json": json.dumps({q.key: q.condition for q in questions if q.condition}),
+        },
+    )
+
+
+def _answer_payload(answer) -> dict:
+    if answer is None:
+        return {"value": None, "comment": "", "version": 0, "by": "", "at": ""}
+    by = (
+        answer.answered_by.get_full_name() or answer.answered_by.username
+        if answer.answered_by
+        else ""
+    )
+    return {
+        "value": answer.value,
+        "comment": answer.comment,
+        "version": answer.version,
+        "evidence": answer.evidence_id,
+        "by": by,
+        "at": answer.answered_at.isoformat(),
+        "carried_forward": answer.carried_forward,
+    }
+
+
+@api_role_required(EDIT)
+@require_POST
+def answer_autosave(request, pk: int, question_key: str):
+    """Save one answer. Answers JSON: 200 saved, 400 invalid, 404, 409 conflict or locked,
+    422 not applicable; the unsaved value stays in the page in every refusal."""
+    assessment = get_object_or_404(Assessment.objects.select_related("template"), pk=pk)
+    question = assessment.template.questions.filter(key=question_key).first()
+    if question is None:
+        return JsonResponse({"error": "not_found", "message": "No such question."}, status=404)
+    values = request.POST.getlist("value")
+    value = values if question.answer_type == "multiple_choice" else (values[0] if values else None)
+    try:
+        base_version = int(request.POST.get("version", "0"))
+        evidence_id = int(request.POST["evidence"]) if request.POST.get("evidence") else None
+    except ValueError:
+        return JsonResponse({"error": "invalid", "message": "Malformed request."}, status=400)
+    try:
+        answer = services.answer_save(
+            assessment=assessment, question=question, answered_by=request.user, value=value,
+            comment=request.POST.get("comment", ""), evidence_id=evidence_id,
+            base_version=base_version,
+        )  # fmt: skip
+    except services.AssessmentLocked:
+        return JsonResponse(
+            {"error": "locked", "message": "This assessment was submitted and is read-only."},
+            status=409,
+        )
+    except services.AnswerConflict as conflict:
+        current = _answer_payload(conflict.current)
+        return JsonResponse(
+            {
+                "error": "conflict",
+                "message": (
+                    f"{current['by'] or 'Someone'} changed this answer after you opened the page. "
+                    "Your answer was not saved: keep theirs or save yours over it."
+                ),
+                "current": current,
+            },
+            status=409,
+        )
+    except services.QuestionNotApplicable:
+        return JsonResponse(
+            {
+                "error": "not_applicable",
+                "message": "This question does not apply given the answers above.",
+            },
+            status=422,
+        )
+    except ValidationError as error:
+        return JsonResponse({"error": "invalid", "message": " ".join(error.messages)}, status=400)
+    book = selectors.workbook(assessment)
+    return JsonResponse(
+        {
+            "saved": _answer_payload(answer),
+            "applicable": sorted(book.applicable),
+            "answered": book.answered_count,
+            "total": book.applicable_count,
+            "percent": book.percent,
+            "sections": {p.section.key: [p.answered, p.applicable] for p in book.progress},
+        }
+    )
+
+
+@role_required(EDIT)
+@require_POST
+def assessment_submit(request, pk: int):
+    assessment = _get_assessment(pk)
+    try:
+        services.assessment_submit(assessment, submitted_by=request.user)
+    except services.AssessmentLocked:
+        messages.info(request, "This assessment was already submitted.")
+        return redirect(assessment)
+    except services.SubmissionIncomplete as incomplete:
+        messages.error(
+            request,
+            f"Not submitted: {len(incomplete.problems)} answer(s) need attention, listed below.",
+        )
+        return render(
+            request,
+            "assessments/assessment_detail.html",
+            {
+                "assessment": assessment,
+                "book": selectors.workbook(assessment),
+                "can_edit": True,
+                "problems": incomplete.problems,
+            },
+            status=400,
+        )
+    messages.success(request, "Assessment submitted. It is now read-only.")
+    return redirect(assessment)
+
+
+@role_required(READ)
+def assessment_coverage(request, pk: int):
+    assessment = _get_assessment(pk)
+    book = selectors.workbook(assessment)
+    return render(
+        request,
+        "assessments/assessment_coverage.html",
+        {"assessment": assessment, "frameworks": coverage.framework_coverage(book)},
     )

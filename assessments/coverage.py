@@ -1,0 +1,85 @@
+"""Framework coverage of an assessment: for each framework, the references its questions
+cover and the state of their answers. Pure over a Workbook (no queries of its own)."""
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from assessments.loader import FRAMEWORK_NAMES
+
+GOOD = {"yes"}
+WEAK = {"partial"}
+BAD = {"no"}
+
+
+@dataclass
+class ReferenceState:
+    reference: str
+    questions: list = field(default_factory=list)  # (question, answer or None, applicable)
+
+    @property
+    def state(self) -> str:
+        """met, partial, gap, not applicable or open — the weakest answer decides."""
+        states = []
+        for _question, answer, applicable in self.questions:
+            if not applicable:
+                continue
+            value = answer.value if answer else None
+            if value in (None, "", []):
+                states.append("open")
+            elif value in BAD:
+                states.append("gap")
+            elif value in WEAK:
+                states.append("partial")
+            elif value == "not_applicable":
+                states.append("not applicable")
+            else:
+                states.append("met")
+        for worst in ("gap", "open", "partial", "met", "not applicable"):
+            if worst in states:
+                return worst
+        return "not applicable"
+
+
+@dataclass
+class FrameworkCoverage:
+    key: str
+    name: str
+    references: list[ReferenceState]
+
+    def count(self, state: str) -> int:
+        return sum(1 for r in self.references if r.state == state)
+
+    @property
+    def summary(self) -> str:
+        states = ("met", "partial", "gap", "open", "not applicable")
+        return ", ".join(f"{self.count(s)} {s}" for s in states if self.count(s))
+
+
+def _sort_key(reference: str):
+    import re
+
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", reference)]
+
+
+def framework_coverage(book) -> list[FrameworkCoverage]:
+    by_framework: dict[str, dict[str, ReferenceState]] = OrderedDict(
+        (key, {}) for key in FRAMEWORK_NAMES
+    )
+    for question in book.questions:
+        answer = book.answers.get(question.key)
+        applicable = question.key in book.applicable
+        for reference in question.frameworks:
+            prefix, _, ident = reference.partition(":")
+            states = by_framework.setdefault(prefix, {})
+            states.setdefault(ident, ReferenceState(ident)).questions.append(
+                (question, answer, applicable)
+            )
+    return [
+        FrameworkCoverage(
+            key,
+            FRAMEWORK_NAMES.get(key, key),
+            sorted(refs.values(), key=lambda r: _sort_key(r.reference)),
+        )  # fmt: skip
+        for key, refs in by_framework.items()
+        if refs
+    ]

@@ -1,0 +1,221 @@
+"""Writes to assessments and answers. Views call these; nothing else saves."""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from assessments import rules
+from assessments.models import (
+    Answer,
+    AnswerType,
+    Assessment,
+    AssessmentStatus,
+    Question,
+    QuestionnaireTemplate,
+    YesNo,
+)
+from vendors.models import Evidence, Vendor
+from vendors.services import auditlog_actor
+
+MAX_TEXT_ANSWER = 5000
+
+
+class AssessmentLocked(Exception):
+    """The assessment is no longer a draft; its answers are read-only."""
+
+
+class AnswerConflict(Exception):
+    """Someone saved this answer since the writer loaded it."""
+
+    def __init__(self, current: Answer):
+        super().__init__("conflict")
+        self.current = current
+
+
+class QuestionNotApplicable(Exception):
+    """The question is hidden by its condition, given the answers saved so far."""
+
+
+class SubmissionIncomplete(Exception):
+    def __init__(self, problems: list[rules.Missing]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+def open_draft(vendor: Vendor) -> Assessment | None:
+    return vendor.assessments.filter(status=AssessmentStatus.DRAFT).first()
+
+
+@transaction.atomic
+def assessment_start(
+    *, vendor: Vendor, template: QuestionnaireTemplate, started_by, due_date: dt.date | None = None
+) -> Assessment:
+    """Start an assessment; a reassessment carries the previous answers forward, each marked
+    "carried forward" until the reviewer confirms or changes it."""
+    previous = (
+        vendor.assessments.exclude(status=AssessmentStatus.DRAFT)
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    with auditlog_actor(started_by):
+        assessment = Assessment.objects.create(
+            vendor=vendor, template=template, created_by=started_by, due_date=due_date,
+            previous=previous,
+        )  # fmt: skip
+    if previous is not None:
+        _carry_forward(previous, assessment)
+    return assessment
+
+
+def _carry_forward(previous: Assessment, assessment: Assessment) -> None:
+    """Copy answers by question key where the question still exists with the same type and
+    the old value is still a valid answer."""
+    questions = {q.key: q for q in assessment.template.questions.all()}
+    copies = []
+    for old in previous.answers.select_related("question"):
+        question = questions.get(old.question.key)
+        if question is None or question.answer_type != old.question.answer_type:
+            continue
+        try:
+            value = normalise_value(question, old.value)
+        except ValidationError:
+            continue
+        copies.append(
+            Answer(
+                assessment=assessment,
+                question=question,
+                value=value,
+                comment=old.comment,
+                evidence_id=old.evidence_id,
+                answered_by=old.answered_by,
+                carried_forward=True,
+            )  # fmt: skip
+        )
+    Answer.objects.bulk_create(copies)
+
+
+def normalise_value(question: Question, raw):
+    """Convert a submitted value to the stored type, or raise ValidationError saying why."""
+    if raw in (None, "", []):
+        return None
+    kind = question.answer_type
+    if kind in (AnswerType.YES_NO, AnswerType.SINGLE_CHOICE):
+        value = raw[0] if isinstance(raw, list) else raw
+        allowed = (
+            YesNo.values if kind == AnswerType.YES_NO else [o["value"] for o in question.options]
+        )
+        if str(value) not in allowed:
+            raise ValidationError(f"“{value}” is not one of the answers to this question.")
+        return str(value)
+    if kind == AnswerType.MULTIPLE_CHOICE:
+        values = raw if isinstance(raw, list) else [raw]
+        allowed = [o["value"] for o in question.options]
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            raise ValidationError(f"Not answers to this question: {', '.join(unknown)}.")
+        return [v for v in allowed if v in values]
+    if kind == AnswerType.NUMBER:
+        try:
+            number = Decimal(str(raw[0] if isinstance(raw, list) else raw).strip())
+        except InvalidOperation:
+            raise ValidationError("Enter a number, for example 72.") from None
+        if not number.is_finite() or number < 0:
+            raise ValidationError("Enter a number of zero or more.")
+        if question.unit == "percent" and number > 100:
+            raise ValidationError("A percentage is at most 100.")
+        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == AnswerType.DATE:
+        try:
+            return dt.date.fromisoformat(str(raw[0] if isinstance(raw, list) else raw)).isoformat()
+        except ValueError:
+            raise ValidationError("Enter a date as YYYY-MM-DD.") from None
+    if kind == AnswerType.TEXT:
+        text = str(raw[0] if isinstance(raw, list) else raw).strip()
+        if len(text) > MAX_TEXT_ANSWER:
+            raise ValidationError(f"Keep the answer under {MAX_TEXT_ANSWER} characters.")
+        return text or None
+    if kind == AnswerType.EVIDENCE:
+        try:
+            return int(raw[0] if isinstance(raw, list) else raw)
+        except (TypeError, ValueError):
+            raise ValidationError("Pick a piece of evidence.") from None
+    raise ValidationError(f"Unknown answer type {kind}.")
+
+
+def _answers_by_key(assessment: Assessment) -> dict[str, object]:
+    return dict(assessment.answers.values_list("question__key", "value"))
+
+
+@transaction.atomic
+def answer_save(
+    *, assessment: Assessment, question: Question, answered_by, value, comment: str = "",
+    evidence_id: int | None = None, base_version: int | None = None,
+) -> Answer:  # fmt: skip
+    """Save one answer (autosave). `base_version` is the version the writer loaded (0 or
+    None for none); a mismatch raises AnswerConflict instead of overwriting silently."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if not assessment.is_editable:
+        raise AssessmentLocked()
+    if question.template_id != assessment.template_id:
+        raise ValidationError("This question belongs to another questionnaire.")
+    value = normalise_value(question, value)
+    if (
+        evidence_id is not None
+        and not Evidence.objects.filter(pk=evidence_id, vendor_id=assessment.vendor_id).exists()
+    ):
+        raise ValidationError("That evidence belongs to another vendor.")
+    if question.answer_type == AnswerType.EVIDENCE and value is not None:
+        if evidence_id is None:
+            evidence_id = value
+        if not Evidence.objects.filter(pk=value, vendor_id=assessment.vendor_id).exists():
+            raise ValidationError("That evidence belongs to another vendor.")
+    answers = _answers_by_key(assessment)
+    questions = list(assessment.template.questions.all())
+    if question.key not in rules.applicable_keys(questions, answers):
+        raise QuestionNotApplicable()
+
+    answer = Answer.objects.filter(assessment=assessment, question=question).first()
+    current_version = answer.version if answer else 0
+    if base_version is not None and base_version != current_version:
+        raise AnswerConflict(answer)
+    comment = (comment or "").strip()[:MAX_TEXT_ANSWER]
+    if answer is None:
+        answer = Answer.objects.create(
+            assessment=assessment, question=question, value=value, comment=comment,
+            evidence_id=evidence_id, answered_by=answered_by,
+        )  # fmt: skip
+    else:
+        Answer.objects.filter(pk=answer.pk).update(
+            value=value, comment=comment, evidence_id=evidence_id, answered_by=answered_by,
+            answered_at=timezone.now(), version=F("version") + 1, carried_forward=False,
+        )  # fmt: skip
+        answer.refresh_from_db()
+    Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
+    return answer
+
+
+@transaction.atomic
+def assessment_submit(assessment: Assessment, *, submitted_by) -> Assessment:
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if not assessment.is_editable:
+        raise AssessmentLocked()
+    questions = list(assessment.template.questions.select_related("section"))
+    rows = list(
+        assessment.answers.values_list("question__key", "value", "comment", "carried_forward")
+    )
+    answers = {k: v for k, v, _, _ in rows}
+    comments = {k: c for k, _, c, _ in rows}
+    unconfirmed = frozenset(k for k, _, _, carried in rows if carried)
+    problems = rules.submission_problems(questions, answers, comments, unconfirmed)
+    if problems:
+        raise SubmissionIncomplete(problems)
+    assessment.status = AssessmentStatus.SUBMITTED
+    assessment.submitted_by = submitted_by
+    assessment.submitted_at = timezone.now()
+    with auditlog_actor(submitted_by):
+        assessment.save(update_fields=["status", "submitted_by", "submitted_at", "updated_at"])
+    return assessment
