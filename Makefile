@@ -25,6 +25,7 @@ run: export DJANGO_DEBUG ?= 1
 run: $(INSTALLED)
 	@mkdir -p var/mail var/media var/celery
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_question_bank
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "  Clearance is starting at http://127.0.0.1:8000/"

@@ -6,9 +6,26 @@ from dataclasses import dataclass, field
 
 from assessments.loader import FRAMEWORK_NAMES
 
-GOOD = {"yes"}
-WEAK = {"partial"}
-BAD = {"no"}
+
+def _risk_state(risk: float) -> str:
+    return "met" if risk <= 0 else "gap" if risk >= 1 else "partial"
+
+
+def answer_state(question, value) -> str:
+    """met, partial, gap, open or not applicable for one answer, from the bank's risks."""
+    if value in (None, "", []):
+        return "open"
+    if question.answer_type == "yes_no":
+        return {"yes": "met", "partial": "partial", "no": "gap"}.get(value, "not applicable")
+    if question.answer_type in ("single_choice", "multiple_choice"):
+        risks = {o["value"]: o["risk"] for o in question.options}
+        chosen = value if isinstance(value, list) else [value]
+        return _risk_state(max(risks.get(v, 1) for v in chosen))
+    if question.answer_type == "number" and question.bands:
+        for band in question.bands:
+            if band["max"] is None or value <= band["max"]:
+                return _risk_state(band["risk"])
+    return "met"
 
 
 @dataclass
@@ -20,20 +37,9 @@ class ReferenceState:
     def state(self) -> str:
         """met, partial, gap, not applicable or open — the weakest answer decides."""
         states = []
-        for _question, answer, applicable in self.questions:
-            if not applicable:
-                continue
-            value = answer.value if answer else None
-            if value in (None, "", []):
-                states.append("open")
-            elif value in BAD:
-                states.append("gap")
-            elif value in WEAK:
-                states.append("partial")
-            elif value == "not_applicable":
-                states.append("not applicable")
-            else:
-                states.append("met")
+        for question, answer, applicable in self.questions:
+            if applicable:
+                states.append(answer_state(question, answer.value if answer else None))
         for worst in ("gap", "open", "partial", "met", "not applicable"):
             if worst in states:
                 return worst
@@ -48,6 +54,22 @@ class FrameworkCoverage:
 
     def count(self, state: str) -> int:
         return sum(1 for r in self.references if r.state == state)
+
+    @property
+    def met(self) -> int:
+        return self.count("met")
+
+    @property
+    def partial(self) -> int:
+        return self.count("partial")
+
+    @property
+    def gap(self) -> int:
+        return self.count("gap")
+
+    @property
+    def open(self) -> int:
+        return self.count("open")
 
     @property
     def summary(self) -> str:

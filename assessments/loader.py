@@ -166,6 +166,12 @@ def _validate_question(question: dict, where: str, seen: dict, error) -> None:
                     error(where, f"option `{option['value']}` has no risk value")
                 elif not isinstance(risk, int | float) or not 0 <= risk <= 1:
                     error(where, f"option `{option['value']}` risk must be between 0 and 1")
+                if not isinstance(option["value"], str):
+                    error(
+                        where,
+                        f"option value `{option['value']}` must be text: quote it "
+                        "(YAML reads unquoted yes/no/on/off as true/false)",
+                    )
                 if option["value"] in values:
                     error(where, f"duplicate option `{option['value']}`")
                 values.add(option["value"])
@@ -294,6 +300,12 @@ def _store(path: Path, data: dict) -> tuple[QuestionnaireTemplate, bool]:
     existing = QuestionnaireTemplate.objects.filter(key=bank["key"])
     same = existing.filter(content_sha256=digest).order_by("-version").first()
     if same is not None:
+        if not same.active:
+            # The file went back to an earlier content: that version is the current one again.
+            existing.exclude(pk=same.pk).update(active=False)
+            QuestionnaireTemplate.objects.filter(pk=same.pk).update(active=True)
+            same.active = True
+            return same, True
         return same, False
     latest = existing.aggregate(v=Max("version"))["v"] or 0
     existing.update(active=False)

@@ -62,7 +62,11 @@ def submission_problems(questions: Sequence, answers: Mapping[str, object],
         value = answers.get(question.key)
         if question.required and not is_answered(value):
             reason = "not answered"
-        elif value in YES_NO_NEEDS_COMMENT and not (comments.get(question.key) or "").strip():
+        elif (
+            question.answer_type == "yes_no"
+            and value in YES_NO_NEEDS_COMMENT
+            and not (comments.get(question.key) or "").strip()
+        ):
             reason = f"answered “{value}” without a comment saying why"
         elif question.key in unconfirmed and is_answered(value):
             reason = "carried forward from the last assessment; confirm or change it"
