@@ -4,21 +4,21 @@ vendors. Needs the question banks loaded first (`make run` does that)."""
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from assessments import services
-from assessments.models import AnswerType, Assessment, AssessmentStatus, QuestionnaireTemplate
+from assessments.models import AnswerType, AssessmentStatus, QuestionnaireTemplate
 from assessments.selectors import suggested_template
 from vendors.models import Vendor
 
-# vendor name -> (final status, share of questions answered, answers that fall short)
+# vendor name -> (final status, share of questions answered, share of answers that fall
+# short). Together they show every tier and at least one blocked data class.
 PLAN = {
-    "Larkspur Language Cloud": (AssessmentStatus.APPROVED_WITH_CONDITIONS, 1.0, 3),
-    "Tessellate CRM Assist": (AssessmentStatus.APPROVED, 1.0, 0),
-    "Cobaltline Code Companion": (AssessmentStatus.REJECTED, 1.0, 8),
-    "Wellspring Scribe": (AssessmentStatus.SUBMITTED, 1.0, 2),
-    "Quillmark Notes": (AssessmentStatus.DRAFT, 0.6, 2),
-    "Harborline Inference": (AssessmentStatus.DRAFT, 0.2, 1),
+    "Tessellate CRM Assist": (AssessmentStatus.APPROVED, 1.0, 0.0),
+    "Larkspur Language Cloud": (AssessmentStatus.APPROVED_WITH_CONDITIONS, 1.0, 0.25),
+    "Wellspring Scribe": (AssessmentStatus.SUBMITTED, 1.0, 0.45),
+    "Cobaltline Code Companion": (AssessmentStatus.REJECTED, 1.0, 0.8),
+    "Quillmark Notes": (AssessmentStatus.DRAFT, 0.6, 0.2),
+    "Harborline Inference": (AssessmentStatus.DRAFT, 0.2, 0.2),
 }
 
 
@@ -42,17 +42,28 @@ def _good_answer(question, vendor):
     return evidence.pk if evidence else None
 
 
-def _fill(assessment, share: float, shortfalls: int, reviewer) -> None:
+def _weak_answer(question):
+    """The riskiest answer a question allows (None where there is nothing to weaken)."""
+    if question.answer_type == AnswerType.YES_NO:
+        return "no"
+    if question.answer_type in (AnswerType.SINGLE_CHOICE, AnswerType.MULTIPLE_CHOICE):
+        worst = max(question.options, key=lambda o: o["risk"])["value"]
+        return worst if question.answer_type == AnswerType.SINGLE_CHOICE else [worst]
+    return None
+
+
+def _fill(assessment, share: float, weak_share: float, reviewer) -> None:
     questions = list(assessment.template.questions.order_by("order"))
     limit = round(len(questions) * share)
-    weak = 0
-    for question in questions[:limit]:
+    for index, question in enumerate(questions[:limit]):
         value = _good_answer(question, assessment.vendor)
         comment = ""
-        if question.answer_type == AnswerType.YES_NO and weak < shortfalls and question.weight >= 3:
-            value = "partial" if weak % 2 else "no"
-            comment = "Vendor could not show this control; follow-up agreed with the vendor."
-            weak += 1
+        # Spread the weak answers evenly through the bank, deterministically.
+        if int((index + 1) * weak_share) > int(index * weak_share):
+            weak = _weak_answer(question)
+            if weak is not None:
+                value = weak
+                comment = "The vendor could not show this control; follow-up agreed."
         if value is None:
             continue
         try:
@@ -71,6 +82,7 @@ def seed(stdout) -> None:
         return
     User = get_user_model()
     reviewer = User.objects.get(username="reviewer")
+    lead = User.objects.get(username="lead")
 
     for name, (status, share, shortfalls) in PLAN.items():
         vendor = Vendor.objects.filter(name=name).first()
@@ -90,8 +102,21 @@ def seed(stdout) -> None:
                 stdout.write(f"  {name}: left as draft ({len(incomplete.problems)} open)")
                 continue
         if status not in (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED):
-            # Sign-off arrives with the scoring issue; the demo records the decisions.
-            Assessment.objects.filter(pk=assessment.pk).update(
-                status=status, updated_at=timezone.now()
-            )
-        stdout.write(f"  created {status.label.lower()} assessment of {name} ({template.name})")
+            conditions = ""
+            if status == AssessmentStatus.APPROVED_WITH_CONDITIONS:
+                conditions = "Enable zero-retention mode and send us the updated DPA annex."
+            try:
+                services.assessment_sign_off(
+                    assessment, lead=lead, decision=status, comment="Reviewed with the team.",
+                    conditions=conditions, conditions_due=dt.date.today() + dt.timedelta(days=60),
+                )  # fmt: skip
+            except services.SignOffRefused as refused:
+                services.assessment_sign_off(
+                    assessment, lead=lead, decision=AssessmentStatus.REJECTED, comment=str(refused)
+                )
+                status = AssessmentStatus.REJECTED
+        assessment.refresh_from_db()
+        stdout.write(
+            f"  created {status.label.lower()} assessment of {name} ({template.name})"
+            + (f": {assessment.tier}, {assessment.residual_score}" if assessment.tier else "")
+        )

@@ -1,6 +1,8 @@
+import datetime as dt
+
 from django import forms
 
-from assessments.models import AssessmentStatus, QuestionnaireTemplate
+from assessments.models import AssessmentStatus, Finding, FindingStatus, QuestionnaireTemplate
 
 
 class StartAssessmentForm(forms.Form):
@@ -26,3 +28,79 @@ class AssessmentFilterForm(forms.Form):
         choices=[("", "Any status"), *AssessmentStatus.choices], required=False
     )
     q = forms.CharField(required=False, label="Vendor")
+
+
+class SignOffForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            (AssessmentStatus.APPROVED, "Approve"),
+            (AssessmentStatus.APPROVED_WITH_CONDITIONS, "Approve with conditions"),
+            (AssessmentStatus.REJECTED, "Reject"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    conditions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        help_text="What the vendor or the business must do (approval with conditions).",
+    )  # fmt: skip
+    conditions_due = forms.DateField(
+        required=False, label="Conditions to be met by",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == AssessmentStatus.APPROVED_WITH_CONDITIONS:
+            if not (data.get("conditions") or "").strip():
+                self.add_error("conditions", "Say what the conditions are.")
+            if not data.get("conditions_due"):
+                self.add_error("conditions_due", "Give the date by which they must be met.")
+            elif data["conditions_due"] <= dt.date.today():
+                self.add_error("conditions_due", "The date must be in the future.")
+        if (
+            data.get("decision") == AssessmentStatus.REJECTED
+            and not (data.get("comment") or "").strip()
+        ):
+            self.add_error("comment", "Say why the vendor is rejected.")
+        return data
+
+
+class SendBackForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="What should the reviewer change?"
+    )
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = Finding
+        fields = ["status", "owner", "due_date", "justification", "accepted_until",
+                  "remediation_note"]  # fmt: skip
+        widgets = {
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "accepted_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "justification": forms.Textarea(attrs={"rows": 2}),
+            "remediation_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def clean(self):
+        data = super().clean()
+        status = data.get("status")
+        if status == FindingStatus.ACCEPTED:
+            if not (data.get("justification") or "").strip():
+                self.add_error("justification", "Accepting a risk needs a justification.")
+            if not data.get("accepted_until"):
+                self.add_error("accepted_until", "Accepted risks expire: give a date.")
+            elif data["accepted_until"] <= dt.date.today():
+                self.add_error("accepted_until", "The date must be in the future.")
+        if status == FindingStatus.REMEDIATED and not (data.get("remediation_note") or "").strip():
+            self.add_error("remediation_note", "Say how it was remediated.")
+        return data

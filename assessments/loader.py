@@ -225,6 +225,10 @@ def _validate_question(question: dict, where: str, seen: dict, error) -> None:
                 bad = [v for v in expected if valid is not None and str(v) not in valid]
                 if bad:
                     error(where, f"condition value(s) {bad} are not answers of `{target['key']}`")
+                elif valid is None:
+                    error(where, "a condition can only test a yes/no or choice question")
+                else:
+                    _check_condition_is_monotone(target, {str(v) for v in expected}, where, error)
 
     expected_kind = question.get("evidence_expected")
     if expected_kind and expected_kind not in EvidenceKind.values:
@@ -246,6 +250,30 @@ def _validate_question(question: dict, where: str, seen: dict, error) -> None:
             error(where, f"blocker tests {tested}, not all answers of this question")
         if not ({"equals", "in", "gt", "lt", "missing"} & set(when)):
             error(where, "a blocker's `when` needs equals, in, gt, lt or missing")
+
+
+def _option_risks(question: dict) -> dict[str, float]:
+    if question.get("type") == AnswerType.YES_NO:
+        return {"yes": 0.0, "partial": 0.5, "no": 1.0}
+    return {str(o["value"]): float(o.get("risk") or 0) for o in question.get("options") or []}
+
+
+def _check_condition_is_monotone(parent: dict, triggers: set[str], where: str, error) -> None:
+    """Follow-up questions can only lower their group's credit (scoring.py). For a worse
+    answer never to score better, an answer riskier than one that opens the follow-up must
+    open it too, or earn no credit itself (risk 1)."""
+    risks = _option_risks(parent)
+    opening = [risks[v] for v in triggers if v in risks]
+    if not opening:
+        return
+    lowest = min(opening)
+    for value, risk in risks.items():
+        if value not in triggers and lowest < risk < 1:
+            error(
+                where,
+                f"`{parent['key']}` = {value} is riskier than an answer that shows this "
+                f"question but does not show it; add `{value}` to the condition",
+            )
 
 
 def content_hash(data) -> str:

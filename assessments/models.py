@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 
 from vendors.fields import ChoiceSetField
-from vendors.models import DataClass, Evidence, EvidenceKind, Vendor
+from vendors.models import DataClass, Evidence, EvidenceKind, Tier, Vendor
 
 
 class Domain(models.TextChoices):
@@ -167,12 +167,35 @@ class Assessment(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Copied from the score at submission, so lists and histories need no join.
+    tier = models.CharField(max_length=10, choices=Tier.choices, blank=True)
+    residual_score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+
+    # The security lead's sign-off.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+    conditions = models.TextField(blank=True)
+    conditions_due = models.DateField("conditions to be met by", null=True, blank=True)
+    returned_comment = models.TextField(
+        blank=True, help_text="Why a lead sent the assessment back to the reviewer."
+    )
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["vendor", "-created_at"]),
             models.Index(fields=["status", "-created_at"]),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor"], condition=models.Q(status="draft"),
+                name="one_draft_per_vendor",
+            )
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.vendor} — {self.template.name} ({self.get_status_display()})"
@@ -220,3 +243,86 @@ class Answer(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"vendor_id": self.assessment.vendor_id, "assessment_id": self.assessment_id}
+
+
+class AssessmentScore(models.Model):
+    """The score computed at submission, stored with the method version that produced it,
+    so an old report shows exactly what was decided on."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="score")
+    method_version = models.CharField(max_length=40)
+    inherent = models.DecimalField(max_digits=5, decimal_places=1)
+    effectiveness = models.DecimalField(max_digits=5, decimal_places=4)
+    residual = models.DecimalField(max_digits=5, decimal_places=1)
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    next_reassessment = models.DateField()
+    # inherent_factors, domains, contributions and gates, as plain data (see scoring.py).
+    detail = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.residual} ({self.tier})"
+
+    @property
+    def gates(self) -> list[dict]:
+        return self.detail.get("gates", [])
+
+    @property
+    def domains(self) -> list[dict]:
+        return self.detail.get("domains", [])
+
+    @property
+    def allowed_classes(self) -> list[str]:
+        return [g["data_class"] for g in self.gates if g["allowed"]]
+
+
+class FindingSeverity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Risk accepted"
+    REMEDIATED = "remediated", "Remediated"
+
+
+class Finding(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings")
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="findings")
+    question_key = models.CharField(max_length=80)
+    question_text = models.TextField()
+    answer_text = models.CharField(max_length=500, blank=True)
+    severity = models.CharField(max_length=10, choices=FindingSeverity.choices)
+    kind = models.CharField(max_length=12)  # answer, unanswered, blocker, evidence
+    detail = models.TextField(blank=True)
+    remediation = models.TextField(blank=True)
+
+    status = models.CharField(
+        max_length=12, choices=FindingStatus.choices, default=FindingStatus.OPEN
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    due_date = models.DateField(null=True, blank=True)
+    justification = models.TextField("risk acceptance justification", blank=True)
+    accepted_until = models.DateField("accepted until", null=True, blank=True)
+    remediation_note = models.TextField(blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["assessment", "pk"]
+        indexes = [models.Index(fields=["vendor", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()}: {self.question_text[:60]}"
+
+    def get_additional_data(self) -> dict:
+        return {"vendor_id": self.vendor_id, "assessment_id": self.assessment_id}

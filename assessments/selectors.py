@@ -105,3 +105,20 @@ def assessment_detail(pk: int) -> Assessment:
     return Assessment.objects.select_related(
         "vendor", "template", "created_by", "submitted_by", "previous"
     ).get(pk=pk)
+
+
+def vendor_open_findings(vendor: Vendor) -> list:
+    from assessments.models import Finding, FindingStatus
+
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    findings = list(
+        Finding.objects.filter(vendor=vendor, status=FindingStatus.OPEN).select_related(
+            "assessment", "owner"
+        )
+    )
+    return sorted(findings, key=lambda f: (order.get(f.severity, 9), f.pk))
+
+
+def vendor_score_history(vendor: Vendor) -> QuerySet:
+    """Scored assessments, oldest first: the residual risk over time."""
+    return vendor.assessments.exclude(residual_score=None).order_by("submitted_at", "pk")

@@ -1,25 +1,29 @@
 """Writes to assessments and answers. Views call these; nothing else saves."""
 
 import datetime as dt
+from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessments import rules
+from assessments import rules, scoring
 from assessments.models import (
     Answer,
     AnswerType,
     Assessment,
+    AssessmentScore,
     AssessmentStatus,
+    Finding,
     Question,
     QuestionnaireTemplate,
     YesNo,
 )
-from vendors.models import Evidence, Vendor
-from vendors.services import auditlog_actor
+from vendors.models import Evidence, Vendor, VendorStatus
+from vendors.services import auditlog_actor, vendor_update
 
 MAX_TEXT_ANSWER = 5000
 
@@ -56,6 +60,11 @@ def assessment_start(
 ) -> Assessment:
     """Start an assessment; a reassessment carries the previous answers forward, each marked
     "carried forward" until the reviewer confirms or changes it."""
+    # One draft per vendor (also a database constraint): lock the vendor row while checking.
+    Vendor.objects.select_for_update().filter(pk=vendor.pk).first()
+    existing = open_draft(vendor)
+    if existing is not None:
+        return existing
     previous = (
         vendor.assessments.exclude(status=AssessmentStatus.DRAFT)
         .order_by("-submitted_at", "-pk")
@@ -125,6 +134,8 @@ def normalise_value(question: Question, raw):
             raise ValidationError("Enter a number, for example 72.") from None
         if not number.is_finite() or number < 0:
             raise ValidationError("Enter a number of zero or more.")
+        if number.adjusted() > 9:
+            raise ValidationError("Enter a smaller number (at most a few billion).")
         if question.unit == "percent" and number > 100:
             raise ValidationError("A percentage is at most 100.")
         return int(number) if number == number.to_integral_value() else float(number)
@@ -218,4 +229,189 @@ def assessment_submit(assessment: Assessment, *, submitted_by) -> Assessment:
     assessment.submitted_at = timezone.now()
     with auditlog_actor(submitted_by):
         assessment.save(update_fields=["status", "submitted_by", "submitted_at", "updated_at"])
+    # Score, findings and gates are stored in the same transaction as the submission.
+    score_assessment(assessment)
     return assessment
+
+
+# --- Scoring and sign-off ---------------------------------------------------------------------
+
+
+def _evidence_statuses(vendor: Vendor, today: dt.date) -> dict[str, str]:
+    """Best status per evidence kind: a current record wins over an expiring or expired one."""
+    rank = {"current": 0, "expiring": 1, "expired": 2}
+    best: dict[str, str] = {}
+    for record in vendor.evidence.all():
+        status = record.status(today)
+        if record.kind not in best or rank[status] < rank[best[record.kind]]:
+            best[record.kind] = status
+    return best
+
+
+def scoring_inputs(assessment: Assessment, today: dt.date):
+    """The plain data scoring.score() takes, read from the database."""
+    vendor = assessment.vendor
+    profile = scoring.VendorProfile(
+        data_classes=tuple(vendor.data_classes),
+        special_categories=tuple(vendor.special_categories),
+        criticality=vendor.criticality,
+        autonomy=vendor.autonomy,
+        integration=vendor.integration,
+    )
+    questions = [
+        scoring.QuestionSpec(
+            key=q.key,
+            text=q.text,
+            domain=q.domain,
+            answer_type=q.answer_type,
+            weight=q.weight,
+            options=tuple(q.options),
+            bands=tuple(q.bands),
+            condition=q.condition or None,
+            evidence_expected=q.evidence_expected,
+            blockers=tuple(q.blockers),
+            remediation=q.remediation,
+        )  # fmt: skip
+        for q in assessment.template.questions.order_by("order")
+    ]
+    answers = {
+        key: scoring.AnswerSpec(value, comment)
+        for key, value, comment in assessment.answers.values_list(
+            "question__key", "value", "comment"
+        )
+    }
+    return profile, questions, answers, _evidence_statuses(vendor, today)
+
+
+def score_assessment(assessment: Assessment, today: dt.date | None = None) -> AssessmentScore:
+    """Compute and store the score, findings and gates (inside the caller's transaction)."""
+    today = today or timezone.localdate()
+    result = scoring.score(
+        *scoring_inputs(assessment, today), today=today,
+        appetite=settings.CLEARANCE_RISK_APPETITE,
+    )  # fmt: skip
+    AssessmentScore.objects.filter(assessment=assessment).delete()
+    stored = AssessmentScore.objects.create(
+        assessment=assessment,
+        method_version=result.method_version,
+        inherent=Decimal(str(result.inherent)),
+        effectiveness=Decimal(str(result.effectiveness)),
+        residual=Decimal(str(result.residual)),
+        tier=result.tier,
+        next_reassessment=result.next_reassessment,
+        detail={
+            "inherent_factors": [asdict(f) for f in result.inherent_factors],
+            "domains": [asdict(d) for d in result.domains],
+            "contributions": [asdict(c) for c in result.contributions],
+            "gates": [asdict(g) | {"reasons": list(g.reasons)} for g in result.gates],
+            "scored_on": today.isoformat(),
+        },
+    )
+    assessment.findings.all().delete()
+    Finding.objects.bulk_create(
+        Finding(
+            assessment=assessment,
+            vendor_id=assessment.vendor_id,
+            question_key=f.key,
+            question_text=f.question,
+            answer_text=f.answer[:500],
+            severity=f.severity,
+            kind=f.kind,
+            detail=f.detail,
+            remediation=f.remediation,
+        )  # fmt: skip
+        for f in result.findings
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(
+        tier=result.tier, residual_score=Decimal(str(result.residual))
+    )
+    assessment.tier, assessment.residual_score = result.tier, Decimal(str(result.residual))
+    return stored
+
+
+class SignOffRefused(Exception):
+    """A sign-off that the rules forbid; the message says why."""
+
+
+DECISIONS = {
+    AssessmentStatus.APPROVED: VendorStatus.APPROVED,
+    AssessmentStatus.APPROVED_WITH_CONDITIONS: VendorStatus.APPROVED_WITH_CONDITIONS,
+    AssessmentStatus.REJECTED: VendorStatus.REJECTED,
+}
+
+
+@transaction.atomic
+def assessment_sign_off(
+    assessment: Assessment, *, lead, decision: str, comment: str = "", conditions: str = "",
+    conditions_due: dt.date | None = None,
+) -> Assessment:  # fmt: skip
+    """A security lead's decision. Updates the vendor's status, tier, residual score,
+    approved data classes, conditions and next reassessment date (all audit-logged)."""
+    assessment = (
+        Assessment.objects.select_for_update().select_related("vendor").get(pk=assessment.pk)
+    )
+    if assessment.status != AssessmentStatus.SUBMITTED:
+        raise SignOffRefused("Only a submitted assessment can be signed off.")
+    if assessment.submitted_by_id == lead.pk:
+        raise SignOffRefused("You submitted this assessment; another security lead signs it off.")
+    if decision not in DECISIONS:
+        raise SignOffRefused("Unknown decision.")
+    if decision == AssessmentStatus.APPROVED_WITH_CONDITIONS and not (
+        conditions.strip() and conditions_due
+    ):
+        raise SignOffRefused("Approval with conditions needs the conditions and a date.")
+    score = AssessmentScore.objects.get(assessment=assessment)
+    requested = set(assessment.vendor.data_classes)
+    approved = [c for c in score.allowed_classes if c in requested]
+    if decision != AssessmentStatus.REJECTED and not approved:
+        raise SignOffRefused(
+            "The gates allow none of the requested data classes: reject, or send it back."
+        )
+    assessment.status = decision
+    assessment.decided_by = lead
+    assessment.decided_at = timezone.now()
+    assessment.decision_comment = comment.strip()
+    assessment.conditions = conditions.strip() if decision != AssessmentStatus.REJECTED else ""
+    assessment.conditions_due = conditions_due if assessment.conditions else None
+    with auditlog_actor(lead):
+        assessment.save()
+    vendor_update(
+        assessment.vendor,
+        changed_by=lead,
+        status=DECISIONS[decision],
+        tier=score.tier,
+        residual_score=score.residual,
+        approved_data_classes=approved if decision != AssessmentStatus.REJECTED else [],
+        conditions=assessment.conditions,
+        next_reassessment_date=score.next_reassessment,
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_send_back(assessment: Assessment, *, lead, comment: str) -> Assessment:
+    """Return a submitted assessment to the reviewer as a draft, with the lead's reasons."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != AssessmentStatus.SUBMITTED:
+        raise SignOffRefused("Only a submitted assessment can be sent back.")
+    if not comment.strip():
+        raise SignOffRefused("Say what the reviewer should change.")
+    assessment.status = AssessmentStatus.DRAFT
+    assessment.returned_comment = comment.strip()
+    assessment.submitted_at = None
+    with auditlog_actor(lead):
+        assessment.save()
+    AssessmentScore.objects.filter(assessment=assessment).delete()
+    assessment.findings.all().delete()
+    Assessment.objects.filter(pk=assessment.pk).update(tier="", residual_score=None)
+    return assessment
+
+
+@transaction.atomic
+def finding_update(finding: Finding, *, changed_by, **fields) -> Finding:
+    for name, value in fields.items():
+        setattr(finding, name, value)
+    finding.updated_by = changed_by
+    with auditlog_actor(changed_by):
+        finding.save()
+    return finding

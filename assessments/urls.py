@@ -18,6 +18,11 @@ urlpatterns = [
     ),
     path("assessments/<int:pk>/submit/", views.assessment_submit, name="assessment_submit"),
     path("assessments/<int:pk>/coverage/", views.assessment_coverage, name="assessment_coverage"),
+    path("assessments/<int:pk>/sign-off/", views.assessment_sign_off, name="assessment_sign_off"),
+    path(
+        "assessments/<int:pk>/send-back/", views.assessment_send_back, name="assessment_send_back"
+    ),
+    path("findings/<int:pk>/", views.finding_edit, name="finding_edit"),
     path("vendors/<int:vendor_pk>/assess/", views.assessment_start, name="assessment_start"),
     path("incidents/", views.upcoming_section, {"section": "incidents"}, name="incident_list"),
     path("usage/", views.upcoming_section, {"section": "usage"}, name="usage_list"),

@@ -4,7 +4,7 @@ dashboard. Thin: check the role, validate, call a service, answer."""
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, JsonResponse
@@ -12,10 +12,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import api_role_required, has_role, role_required
-from accounts.roles import EDIT, READ
+from accounts.roles import EDIT, READ, SIGN_OFF
 from assessments import coverage, selectors, services
-from assessments.forms import AssessmentFilterForm, StartAssessmentForm
-from assessments.models import Assessment
+from assessments.forms import (
+    AssessmentFilterForm,
+    FindingForm,
+    SendBackForm,
+    SignOffForm,
+    StartAssessmentForm,
+)
+from assessments.models import Assessment, AssessmentStatus, Finding
 from vendors.models import Vendor
 from vendors.selectors import vendor_counts
 
@@ -120,16 +126,8 @@ def assessment_start(request, vendor_pk: int):
 @role_required(READ)
 def assessment_detail(request, pk: int):
     assessment = _get_assessment(pk)
-    book = selectors.workbook(assessment)
     return render(
-        request,
-        "assessments/assessment_detail.html",
-        {
-            "assessment": assessment,
-            "book": book,
-            "can_edit": assessment.is_editable and has_role(request.user, EDIT),
-            "problems": None,
-        },
+        request, "assessments/assessment_detail.html", _detail_context(request, assessment)
     )
 
 
@@ -262,12 +260,7 @@ def assessment_submit(request, pk: int):
         return render(
             request,
             "assessments/assessment_detail.html",
-            {
-                "assessment": assessment,
-                "book": selectors.workbook(assessment),
-                "can_edit": True,
-                "problems": incomplete.problems,
-            },
+            _detail_context(request, assessment, problems=incomplete.problems),
             status=400,
         )
     messages.success(request, "Assessment submitted. It is now read-only.")
@@ -283,3 +276,81 @@ def assessment_coverage(request, pk: int):
         "assessments/assessment_coverage.html",
         {"assessment": assessment, "frameworks": coverage.framework_coverage(book)},
     )
+
+
+# --- Sign-off and findings --------------------------------------------------------------------
+
+
+def _detail_context(request, assessment, **extra):
+    can_sign = (
+        assessment.status == AssessmentStatus.SUBMITTED
+        and has_role(request.user, SIGN_OFF)
+        and assessment.submitted_by_id != request.user.pk
+    )
+    score = getattr(assessment, "score", None) if assessment.residual_score is not None else None
+    context = {
+        "assessment": assessment,
+        "book": selectors.workbook(assessment),
+        "can_edit": assessment.is_editable and has_role(request.user, EDIT),
+        "can_sign_off": can_sign,
+        "score": score,
+        "findings": list(assessment.findings.select_related("owner")) if score else [],
+        "sign_off_form": SignOffForm(),
+        "send_back_form": SendBackForm(),
+        "problems": None,
+    }
+    context.update(extra)
+    return context
+
+
+@role_required(SIGN_OFF)
+@require_POST
+def assessment_sign_off(request, pk: int):
+    assessment = _get_assessment(pk)
+    form = SignOffForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The decision was not recorded; see the form below.")
+        return render(
+            request, "assessments/assessment_detail.html",
+            _detail_context(request, assessment, sign_off_form=form), status=400,
+        )  # fmt: skip
+    try:
+        services.assessment_sign_off(assessment, lead=request.user, **form.cleaned_data)
+    except services.SignOffRefused as refused:
+        raise PermissionDenied(str(refused)) from None
+    messages.success(
+        request, f"Decision recorded: {AssessmentStatus(form.cleaned_data['decision']).label}."
+    )
+    return redirect(assessment)
+
+
+@role_required(SIGN_OFF)
+@require_POST
+def assessment_send_back(request, pk: int):
+    assessment = _get_assessment(pk)
+    form = SendBackForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "assessments/assessment_detail.html",
+            _detail_context(request, assessment, send_back_form=form), status=400,
+        )  # fmt: skip
+    try:
+        services.assessment_send_back(
+            assessment, lead=request.user, comment=form.cleaned_data["comment"]
+        )
+    except services.SignOffRefused as refused:
+        raise PermissionDenied(str(refused)) from None
+    messages.success(request, "Sent back to the reviewer as a draft.")
+    return redirect(assessment)
+
+
+@role_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def finding_edit(request, pk: int):
+    finding = get_object_or_404(Finding.objects.select_related("assessment", "vendor"), pk=pk)
+    form = FindingForm(request.POST or None, instance=finding)
+    if request.method == "POST" and form.is_valid():
+        services.finding_update(finding, changed_by=request.user, **form.cleaned_data)
+        messages.success(request, "Finding updated.")
+        return redirect(finding.assessment.get_absolute_url() + f"#finding-{finding.pk}")
+    return render(request, "assessments/finding_form.html", {"finding": finding, "form": form})

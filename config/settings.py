@@ -266,3 +266,13 @@ LOGGING = {
 # --- Evidence uploads ---------------------------------------------------------------------
 
 EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_MB", default=25) * 1024 * 1024
+
+# --- Risk appetite ------------------------------------------------------------------------
+
+# The highest residual risk (0-100) accepted for each data class; see docs/scoring.md.
+CLEARANCE_RISK_APPETITE = {
+    "public": env.float("RISK_APPETITE_PUBLIC", default=60),
+    "internal": env.float("RISK_APPETITE_INTERNAL", default=40),
+    "confidential": env.float("RISK_APPETITE_CONFIDENTIAL", default=25),
+    "restricted": env.float("RISK_APPETITE_RESTRICTED", default=15),
+}

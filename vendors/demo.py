@@ -726,6 +726,20 @@ def _demo_vendors(today: dt.date, users: dict) -> list[dict]:
     ]
 
 
+# How each demo vendor connects and whether its AI can act on our systems.
+PROFILES = {
+    "Larkspur Language Cloud": ("none", "api"),
+    "Quillmark Notes": ("none", "web_app"),
+    "Tessellate CRM Assist": ("human_approval", "plugin"),
+    "Harborline Inference": ("none", "api"),
+    "Relay Foundry Agents": ("autonomous_scoped", "agent"),
+    "Kestrel Annotation Works": ("none", "web_app"),
+    "Cobaltline Code Companion": ("autonomous_broad", "plugin"),
+    "Wellspring Scribe": ("human_approval", "agent"),
+    "Pinecrest Translate": ("none", "api"),
+}
+
+
 def seed(stdout) -> None:
     """Create the demo vendors that are missing, with their evidence; idempotent."""
     User = get_user_model()
@@ -736,6 +750,9 @@ def seed(stdout) -> None:
         if Vendor.objects.filter(name__iexact=spec["name"]).exists():
             stdout.write(f"  kept    {spec['name']}")
             continue
+        autonomy, integration = PROFILES.get(spec["name"], ("none", "api"))
+        spec.setdefault("autonomy", autonomy)
+        spec.setdefault("integration", integration)
         vendor = vendor_create(created_by=reviewer, **spec)
         for kind, facts in evidence:
             evidence_create(vendor=vendor, kind=kind, recorded_by=reviewer, **facts)

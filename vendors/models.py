@@ -64,6 +64,22 @@ class Tier(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
+class Autonomy(models.TextChoices):
+    """Whether the AI can act on company systems (send, change, delete, buy) by itself."""
+
+    NONE = "none", "Cannot act on our systems"
+    HUMAN_APPROVAL = "human_approval", "Acts only after a person approves each action"
+    AUTONOMOUS_SCOPED = "autonomous_scoped", "Acts by itself within narrow, scoped permissions"
+    AUTONOMOUS_BROAD = "autonomous_broad", "Acts by itself with broad permissions"
+
+
+class Integration(models.TextChoices):
+    WEB_APP = "web_app", "Web application"
+    API = "api", "API"
+    PLUGIN = "plugin", "Plugin or extension"
+    AGENT = "agent", "Agent"
+
+
 class VendorStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     IN_REVIEW = "in_review", "In review"
@@ -105,6 +121,14 @@ class Vendor(models.Model):
     )  # fmt: skip
     special_categories = ChoiceSetField(SpecialCategory, blank=True)
     criticality = models.CharField(max_length=10, choices=Criticality.choices)
+    autonomy = models.CharField(
+        max_length=20, choices=Autonomy.choices, default=Autonomy.NONE,
+        help_text="Can the AI act on company systems?",
+    )  # fmt: skip
+    integration = models.CharField(
+        "main integration", max_length=10, choices=Integration.choices, default=Integration.API,
+        help_text="How the company connects to it.",
+    )  # fmt: skip
     business_justification = models.TextField(blank=True)
     status = models.CharField(
         max_length=30, choices=VendorStatus.choices, default=VendorStatus.PROPOSED

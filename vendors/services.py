@@ -24,7 +24,8 @@ from vendors.uploads import check_upload
 VENDOR_EDITABLE_FIELDS = [
     "name", "website", "description", "service_type", "models_used", "model_providers",
     "hosting_regions", "business_owner", "security_owner", "data_classes",
-    "special_categories", "criticality", "business_justification", "status",
+    "special_categories", "criticality", "autonomy", "integration", "business_justification",
+    "status",
 ]  # fmt: skip
 
 # Statuses a reviewer may set by hand; the others come from sign-off or retirement.

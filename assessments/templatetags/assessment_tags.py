@@ -19,3 +19,35 @@ def answer_scalar(answer) -> str:
     if answer is None or answer.value is None or isinstance(answer.value, list):
         return ""
     return str(answer.value)
+
+
+@register.simple_tag
+def domain_chart(score):
+    from assessments.charts import domain_chart as render
+
+    return render(score.domains)
+
+
+@register.simple_tag
+def open_findings(vendor):
+    """The vendor's open findings, for the vendor page (assessments side of the page)."""
+    from assessments.selectors import vendor_open_findings
+
+    return vendor_open_findings(vendor)
+
+
+@register.simple_tag
+def score_history(vendor):
+    from assessments.selectors import vendor_score_history
+
+    return vendor_score_history(vendor)
+
+
+@register.filter
+def answer_display(value) -> str:
+    """An answer value as a reviewer wrote it: lists joined, codes made readable."""
+    if value is None or value == "" or value == []:
+        return "unanswered"
+    if isinstance(value, list):
+        return ", ".join(str(v).replace("_", " ") for v in value)
+    return str(value).replace("_", " ")

@@ -35,6 +35,7 @@ def test_a_reviewer_registers_a_vendor_and_records_a_current_soc2(
     page.get_by_label("Internal").check()
     page.get_by_label("Confidential").check()
     page.get_by_label("Criticality").select_option(label="Medium")
+    page.get_by_label("Main integration").select_option(label="Web application")
     page.get_by_role("button", name="Register vendor").click()
 
     expect(page.get_by_role("heading", name="Orchard Minutes")).to_be_visible()

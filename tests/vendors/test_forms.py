@@ -28,6 +28,8 @@ def vendor_data(**overrides) -> dict:
         "service_type": "llm_api",
         "data_classes": ["internal"],
         "criticality": "medium",
+        "autonomy": "none",
+        "integration": "api",
         "status": "proposed",
         **overrides,
     }

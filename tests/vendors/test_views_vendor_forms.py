@@ -16,6 +16,8 @@ VALID = {
     "criticality": "medium",
     "business_justification": "Sales wants call summaries.",
     "status": "proposed",
+    "autonomy": "none",
+    "integration": "web_app",
 }
 
 
