@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lock lint migrate seed bench clean
+.PHONY: run test install lock lint bench-report clean
 
 $(INSTALLED): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Benchmarks (not part of the test suite): see bench/ and the README.
+bench-report: $(INSTALLED)
+	$(BIN)/python bench/report_bench.py --runs 7
 
 clean:
 	rm -rf var/celery var/test-media .pytest_cache

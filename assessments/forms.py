@@ -1,6 +1,5 @@
-import datetime as dt
-
 from django import forms
+from django.utils import timezone
 
 from assessments.models import AssessmentStatus, Finding, FindingStatus, QuestionnaireTemplate
 
@@ -56,7 +55,7 @@ class SignOffForm(forms.Form):
                 self.add_error("conditions", "Say what the conditions are.")
             if not data.get("conditions_due"):
                 self.add_error("conditions_due", "Give the date by which they must be met.")
-            elif data["conditions_due"] <= dt.date.today():
+            elif data["conditions_due"] <= timezone.localdate():
                 self.add_error("conditions_due", "The date must be in the future.")
         if (
             data.get("decision") == AssessmentStatus.REJECTED
@@ -99,7 +98,7 @@ class FindingForm(forms.ModelForm):
                 self.add_error("justification", "Accepting a risk needs a justification.")
             if not data.get("accepted_until"):
                 self.add_error("accepted_until", "Accepted risks expire: give a date.")
-            elif data["accepted_until"] <= dt.date.today():
+            elif data["accepted_until"] <= timezone.localdate():
                 self.add_error("accepted_until", "The date must be in the future.")
         if status == FindingStatus.REMEDIATED and not (data.get("remediation_note") or "").strip():
             self.add_error("remediation_note", "Say how it was remediated.")

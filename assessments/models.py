@@ -326,3 +326,28 @@ class Finding(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"vendor_id": self.vendor_id, "assessment_id": self.assessment_id}
+
+
+def report_upload_to(instance, filename: str) -> str:
+    import uuid
+
+    return f"reports/{instance.assessment.vendor_id}/{uuid.uuid4().hex}.pdf"
+
+
+class AssessmentReport(models.Model):
+    """The PDF risk report of a decided assessment, rendered once at sign-off and never
+    again: procurement files exactly the report the lead approved."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="report")
+    file = models.FileField(upload_to=report_upload_to, max_length=300)
+    filename = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    method_version = models.CharField(max_length=40)
+    generated_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+    def get_additional_data(self) -> dict:
+        return {"vendor_id": self.assessment.vendor_id, "assessment_id": self.assessment_id}

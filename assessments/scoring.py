@@ -372,7 +372,26 @@ def score(
         value = answers.get(q.key, AnswerSpec()).value
         risk = answer_risk(q, value)
         control = is_control(q, bool(children.get(q.key)))
-        if risk is not None and risk > 0 and control:
+        triggered = [b for b in q.blockers if _blocker_triggered(b["when"], value)]
+        for blocker in triggered:
+            for data_class in blocker["forbids"]:
+                blocked[data_class].append(f"{blocker['reason']} ({q.key}: {_describe(value)})")
+        if triggered:
+            # One finding per question: a blocker is the answer's most severe consequence.
+            findings.append(
+                Finding(
+                    q.key,
+                    q.text,
+                    _describe(value),
+                    "critical",
+                    "blocker",
+                    " ".join(
+                        f"{b['reason']} Forbids: {', '.join(b['forbids'])}." for b in triggered
+                    ),
+                    q.remediation,
+                )  # fmt: skip
+            )
+        elif risk is not None and risk > 0 and control:
             kind = "unanswered" if _is_blank(value) else "answer"
             findings.append(
                 Finding(
@@ -387,21 +406,6 @@ def score(
                     q.remediation,
                 )  # fmt: skip
             )
-        for blocker in q.blockers:
-            if _blocker_triggered(blocker["when"], value):
-                for data_class in blocker["forbids"]:
-                    blocked[data_class].append(f"{blocker['reason']} ({q.key}: {_describe(value)})")
-                findings.append(
-                    Finding(
-                        q.key,
-                        q.text,
-                        _describe(value),
-                        "critical",
-                        "blocker",
-                        blocker["reason"] + " Forbids: " + ", ".join(blocker["forbids"]) + ".",
-                        q.remediation,
-                    )  # fmt: skip
-                )
 
     requested = [c for c in DATA_CLASS_ORDER if c in profile.data_classes]
     highest_rank = DATA_CLASS_ORDER.index(requested[-1]) if requested else 0

@@ -15,6 +15,7 @@ from assessments.models import (
     Answer,
     AnswerType,
     Assessment,
+    AssessmentReport,
     AssessmentScore,
     AssessmentStatus,
     Finding,
@@ -385,6 +386,7 @@ def assessment_sign_off(
         conditions=assessment.conditions,
         next_reassessment_date=score.next_reassessment,
     )
+    dispatch_report(assessment.pk)
     return assessment
 
 
@@ -394,8 +396,16 @@ def assessment_send_back(assessment: Assessment, *, lead, comment: str) -> Asses
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status != AssessmentStatus.SUBMITTED:
         raise SignOffRefused("Only a submitted assessment can be sent back.")
+    if assessment.submitted_by_id == lead.pk:
+        raise SignOffRefused("You submitted this assessment; another security lead reviews it.")
     if not comment.strip():
         raise SignOffRefused("Say what the reviewer should change.")
+    Vendor.objects.select_for_update().filter(pk=assessment.vendor_id).first()
+    if open_draft(assessment.vendor) is not None:
+        raise SignOffRefused(
+            "The vendor already has a draft assessment; finish or submit it before sending "
+            "this one back."
+        )
     assessment.status = AssessmentStatus.DRAFT
     assessment.returned_comment = comment.strip()
     assessment.submitted_at = None
@@ -415,3 +425,67 @@ def finding_update(finding: Finding, *, changed_by, **fields) -> Finding:
     with auditlog_actor(changed_by):
         finding.save()
     return finding
+
+
+# --- Reports ----------------------------------------------------------------------------------
+
+
+DECIDED = {
+    AssessmentStatus.APPROVED,
+    AssessmentStatus.APPROVED_WITH_CONDITIONS,
+    AssessmentStatus.REJECTED,
+}
+
+
+def report_store(assessment_id: int):
+    """Render and store the report of a decided assessment once; later calls return the
+    stored one unchanged, so the PDF procurement files is the one rendered at sign-off."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from assessments import reports
+
+    existing = AssessmentReport.objects.filter(assessment_id=assessment_id).first()
+    if existing is not None:
+        return existing
+    assessment = Assessment.objects.select_related(
+        "vendor", "template", "decided_by", "submitted_by", "created_by"
+    ).get(pk=assessment_id)
+    if assessment.status not in DECIDED:
+        return None
+    filename, _content_type, pdf = reports.generate(assessment, draft=False)
+    with transaction.atomic():
+        Assessment.objects.select_for_update().get(pk=assessment_id)
+        existing = AssessmentReport.objects.filter(assessment_id=assessment_id).first()
+        if existing is not None:  # another worker stored it meanwhile
+            return existing
+        report = AssessmentReport(
+            assessment=assessment,
+            filename=filename,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            size=len(pdf),
+            method_version=assessment.score.method_version,
+        )
+        report.file.save(filename, ContentFile(pdf), save=False)
+        with auditlog_actor(assessment.decided_by):
+            report.save()
+    return report
+
+
+def dispatch_report(assessment_id: int) -> None:
+    """Queue the report once the sign-off has committed; a broker outage is logged, not
+    raised: the download renders and stores the report itself when it is still missing."""
+    import logging
+
+    from assessments.tasks import store_signed_off_report
+
+    def send():
+        try:
+            store_signed_off_report.delay(assessment_id)
+        except Exception:  # the broker is down; the download view catches up
+            logging.getLogger(__name__).exception(
+                "Could not queue the report of assessment %s", assessment_id
+            )
+
+    transaction.on_commit(send)

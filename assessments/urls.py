@@ -22,6 +22,12 @@ urlpatterns = [
     path(
         "assessments/<int:pk>/send-back/", views.assessment_send_back, name="assessment_send_back"
     ),
+    path("assessments/<int:pk>/report.pdf", views.assessment_report, name="assessment_report"),
+    path(
+        "assessments/<int:pk>/draft-report.pdf",
+        views.assessment_report_draft,
+        name="assessment_report_draft",
+    ),
     path("findings/<int:pk>/", views.finding_edit, name="finding_edit"),
     path("vendors/<int:vendor_pk>/assess/", views.assessment_start, name="assessment_start"),
     path("incidents/", views.upcoming_section, {"section": "incidents"}, name="incident_list"),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -303,45 +303,61 @@ def _detail_context(request, assessment, **extra):
     return context
 
 
+def _refuse_own_submission(request, assessment) -> None:
+    if assessment.submitted_by_id == request.user.pk:
+        raise PermissionDenied("You submitted this assessment; another security lead signs it off.")
+
+
 @role_required(SIGN_OFF)
 @require_POST
 def assessment_sign_off(request, pk: int):
     assessment = _get_assessment(pk)
+    _refuse_own_submission(request, assessment)
     form = SignOffForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "The decision was not recorded; see the form below.")
-        return render(
-            request, "assessments/assessment_detail.html",
-            _detail_context(request, assessment, sign_off_form=form), status=400,
-        )  # fmt: skip
-    try:
-        services.assessment_sign_off(assessment, lead=request.user, **form.cleaned_data)
-    except services.SignOffRefused as refused:
-        raise PermissionDenied(str(refused)) from None
-    messages.success(
-        request, f"Decision recorded: {AssessmentStatus(form.cleaned_data['decision']).label}."
+    if form.is_valid():
+        try:
+            services.assessment_sign_off(assessment, lead=request.user, **form.cleaned_data)
+        except services.SignOffRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            decision = AssessmentStatus(form.cleaned_data["decision"]).label
+            messages.success(request, f"Decision recorded: {decision}.")
+            return redirect(assessment)
+    messages.error(
+        request,
+        " ".join(form.non_field_errors()) or "The decision was not recorded; see the form below.",
     )
-    return redirect(assessment)
+    return render(
+        request, "assessments/assessment_detail.html",
+        _detail_context(request, assessment, sign_off_form=form), status=400,
+    )  # fmt: skip
 
 
 @role_required(SIGN_OFF)
 @require_POST
 def assessment_send_back(request, pk: int):
     assessment = _get_assessment(pk)
+    _refuse_own_submission(request, assessment)
     form = SendBackForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request, "assessments/assessment_detail.html",
-            _detail_context(request, assessment, send_back_form=form), status=400,
-        )  # fmt: skip
-    try:
-        services.assessment_send_back(
-            assessment, lead=request.user, comment=form.cleaned_data["comment"]
-        )
-    except services.SignOffRefused as refused:
-        raise PermissionDenied(str(refused)) from None
-    messages.success(request, "Sent back to the reviewer as a draft.")
-    return redirect(assessment)
+    if form.is_valid():
+        try:
+            services.assessment_send_back(
+                assessment, lead=request.user, comment=form.cleaned_data["comment"]
+            )
+        except services.SignOffRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Sent back to the reviewer as a draft.")
+            return redirect(assessment)
+    messages.error(
+        request,
+        " ".join(form.non_field_errors())
+        or "The assessment was not sent back; see the form below.",
+    )
+    return render(
+        request, "assessments/assessment_detail.html",
+        _detail_context(request, assessment, send_back_form=form), status=400,
+    )  # fmt: skip
 
 
 @role_required(EDIT)
@@ -354,3 +370,37 @@ def finding_edit(request, pk: int):
         messages.success(request, "Finding updated.")
         return redirect(finding.assessment.get_absolute_url() + f"#finding-{finding.pk}")
     return render(request, "assessments/finding_form.html", {"finding": finding, "form": form})
+
+
+# --- Reports ----------------------------------------------------------------------------------
+
+
+@role_required(READ)
+def assessment_report(request, pk: int):
+    """The stored report of a decided assessment: the exact bytes approved at sign-off."""
+    assessment = _get_assessment(pk)
+    if assessment.status not in services.DECIDED:
+        raise Http404("This assessment has no signed-off report yet.")
+    report = services.report_store(assessment.pk)  # stored at sign-off; rendered if missing
+    response = FileResponse(
+        report.file.open("rb"), as_attachment=True, filename=report.filename,
+        content_type="application/pdf",
+    )  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Report-SHA256"] = report.sha256
+    return response
+
+
+@role_required(EDIT)
+def assessment_report_draft(request, pk: int):
+    """A report rendered now, marked DRAFT on every page; never stored."""
+    from assessments import reports
+
+    assessment = _get_assessment(pk)
+    filename, content_type, pdf = reports.generate(assessment, draft=True)
+    response = HttpResponse(pdf, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
