@@ -385,6 +385,9 @@ def assessment_sign_off(
         approved_data_classes=approved if decision != AssessmentStatus.REJECTED else [],
         conditions=assessment.conditions,
         next_reassessment_date=score.next_reassessment,
+        reassessment_required=False,
+        reassessment_reason="",
+        reassessment_required_since=None,
     )
     dispatch_report(assessment.pk)
     return assessment

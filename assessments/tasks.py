@@ -18,3 +18,17 @@ def store_signed_off_report(self, assessment_id: int) -> str:
         logger.exception("Storing the report of assessment %s failed", assessment_id)
         raise self.retry(exc=error) from error
     return report.sha256 if report else ""
+
+
+@shared_task(acks_late=True)
+def reminder_sweep() -> dict:
+    """The daily sweep (beat, 06:00 in TIME_ZONE). Idempotent: see assessments/reminders.py."""
+    from assessments.reminders import run_sweep
+
+    result = run_sweep()
+    return {
+        "planned": len(result.planned),
+        "claimed": len(result.claimed),
+        "drafts_created": len(result.drafts_created),
+        "redispatched": result.redispatched,
+    }

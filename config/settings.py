@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config import __version__
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "auditlog",
     # Clearance apps, in dependency order: later apps may use earlier ones, never the reverse.
     "accounts",
+    "notifications",
     "vendors",
     "assessments",
 ]
@@ -219,8 +221,26 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
-# Every periodic task is declared here, in one place (later issues add theirs).
-CELERY_BEAT_SCHEDULE: dict = {}
+# Every periodic task is declared here, in one place.
+CELERY_BEAT_SCHEDULE = {
+    "daily-reminder-sweep": {
+        "task": "assessments.tasks.reminder_sweep",
+        "schedule": crontab(hour=6, minute=0),  # in TIME_ZONE (CELERY_TIMEZONE)
+    },
+}
+# Publishing must fail fast when the broker is down: a web request logs it and carries on,
+# and the next sweep catches up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# An e-mail is tried at most this many times, with exponential backoff from this delay.
+REMINDER_MAX_ATTEMPTS = 5
+REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
 
 # --- Forms and UI -------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ admin.site.site_title = "Clearance admin"
 urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
     path("", include("vendors.urls")),
     path("", include("assessments.urls")),
 ]

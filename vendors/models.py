@@ -140,6 +140,10 @@ class Vendor(models.Model):
     approved_data_classes = ChoiceSetField(DataClass, blank=True)
     conditions = models.TextField(blank=True)
     next_reassessment_date = models.DateField(null=True, blank=True)
+    # Set by an incident or a material change; cleared by the next sign-off.
+    reassessment_required = models.BooleanField(default=False)
+    reassessment_reason = models.CharField(max_length=300, blank=True)
+    reassessment_required_since = models.DateField(null=True, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

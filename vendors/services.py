@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from vendors.models import (
     EVIDENCE_FACTS,
     SOC2_STALE_AFTER_MONTHS,
+    DataClass,
     Evidence,
     EvidenceKind,
     Vendor,
@@ -103,8 +104,12 @@ def vendor_create(*, created_by, **fields) -> Vendor:
     return vendor
 
 
+APPROVED_STATUSES = {VendorStatus.APPROVED, VendorStatus.APPROVED_WITH_CONDITIONS}
+
+
 @transaction.atomic
 def vendor_update(vendor: Vendor, *, changed_by, **fields) -> Vendor:
+    requested_before = set(vendor.data_classes)
     for name, value in fields.items():
         setattr(vendor, name, value)
     if "name" in fields:
@@ -112,6 +117,53 @@ def vendor_update(vendor: Vendor, *, changed_by, **fields) -> Vendor:
     vendor.full_clean(exclude=["slug"])
     with auditlog_actor(changed_by):
         vendor.save()
+    # Newly requested classes that the approval does not cover: a material change.
+    beyond = [
+        c for c in vendor.data_classes
+        if c not in vendor.approved_data_classes and c not in requested_before
+    ]  # fmt: skip
+    if vendor.status in APPROVED_STATUSES and beyond:
+        labels = ", ".join(DataClass(c).label for c in beyond)
+        vendor_flag_reassessment(
+            vendor, reason=f"Data classes requested beyond the approved ones: {labels}.",
+            flagged_by=changed_by,
+        )  # fmt: skip
+    return vendor
+
+
+@transaction.atomic
+def vendor_flag_reassessment(vendor: Vendor, *, reason: str, flagged_by) -> Vendor:
+    """Mark the vendor "reassessment required now" and tell its owners and the security team
+    at once (an incident, or a material change such as more sensitive data)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from notifications import services as notifications
+
+    today = timezone.localdate()
+    vendor.reassessment_required = True
+    vendor.reassessment_reason = reason[:300]
+    vendor.reassessment_required_since = today
+    with auditlog_actor(flagged_by):
+        vendor.save(
+            update_fields=[
+                "reassessment_required", "reassessment_reason", "reassessment_required_since",
+                "updated_at",
+            ]
+        )  # fmt: skip
+    reviewers = get_user_model().objects.filter(groups__name="Security reviewers")
+    recipients = notifications.recipient_emails(
+        [vendor.business_owner, vendor.security_owner, *reviewers]
+    )
+    log = notifications.claim(
+        kind="reassessment_required", object_type="vendor", object_id=vendor.pk,
+        due_date=today, offset_days=0, vendor_id=vendor.pk,
+        recipients=recipients,
+        link=notifications.absolute(reverse("vendor_detail", args=[vendor.pk])),
+        context={"vendor": vendor.name, "reason": vendor.reassessment_reason},
+    )  # fmt: skip
+    notifications.dispatch(log)
     return vendor
 
 
