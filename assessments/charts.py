@@ -52,3 +52,31 @@ def domain_chart(domains: list[dict]) -> SafeString:
         "</svg>"
     )
     return mark_safe("".join(parts))  # noqa: S308 - built from escaped labels and numbers
+
+
+TIER_COLOURS = {"low": "#198754", "medium": "#ffc107", "high": "#dc3545", "critical": "#7f1d1d"}
+
+
+def bar_chart(rows: list[tuple[str, int, str]], *, label: str, height: int = 160) -> SafeString:
+    """Vertical bars: rows of (label, value, colour). Labels are escaped."""
+    width = max(1, len(rows)) * 44 + 20
+    top = max([value for _, value, _ in rows] + [1])
+    plot = height - 34
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'width="100%" style="max-width:{width * 1.4:.0f}px" aria-label="{escape(label)}" '
+        'font-family="DejaVu Sans, Arial, sans-serif" font-size="11">'
+    ]
+    for i, (name, value, colour) in enumerate(rows):
+        x = 14 + i * 44
+        bar = round(plot * value / top, 1)
+        y = 14 + plot - bar
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="30" height="{bar}" fill="{colour}"><title>'
+            f"{escape(name)}: {value}</title></rect>"
+            f'<text x="{x + 15}" y="{y - 3}" text-anchor="middle" fill="#212529">{value}</text>'
+            f'<text x="{x + 15}" y="{height - 6}" text-anchor="middle" fill="#6c757d">'
+            f"{escape(name)}</text>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - labels escaped, numbers and colours ours

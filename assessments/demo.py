@@ -120,3 +120,27 @@ def seed(stdout) -> None:
             f"  created {status.label.lower()} assessment of {name} ({template.name})"
             + (f": {assessment.tier}, {assessment.residual_score}" if assessment.tier else "")
         )
+    seed_incident(stdout, reviewer)
+
+
+def seed_incident(stdout, reviewer) -> None:
+    """One recent incident, so the dashboard and the impact page show real content."""
+    from vendors.models import Incident
+    from vendors.services import incident_record
+
+    vendor = Vendor.objects.filter(name="Larkspur Language Cloud").first()
+    if vendor is None or Incident.objects.exists():
+        stdout.write("  kept    incidents")
+        return
+    incident_record(
+        vendor=vendor, recorded_by=reviewer,
+        title="Cached conversation titles shown to other customers",
+        date_disclosed=dt.date.today() - dt.timedelta(days=12), severity="high",
+        summary=(
+            "A bug in an open-source caching library let some users see the titles of other "
+            "customers' conversations and, for a short window, partial billing details."
+        ),
+        data_classes=["internal"], data_categories=["personal", "payment_card"],
+        source_link="https://status.larkspur-language.example/incidents/2026-11",
+    )  # fmt: skip
+    stdout.write(f"  created incident at {vendor.name}")

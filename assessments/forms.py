@@ -1,7 +1,14 @@
 from django import forms
 from django.utils import timezone
 
-from assessments.models import AssessmentStatus, Finding, FindingStatus, QuestionnaireTemplate
+from assessments.models import (
+    AssessmentStatus,
+    Finding,
+    FindingSeverity,
+    FindingStatus,
+    QuestionnaireTemplate,
+)
+from vendors.models import DataClass, Incident, IncidentSeverity, SpecialCategory, Vendor
 
 
 class StartAssessmentForm(forms.Form):
@@ -103,3 +110,73 @@ class FindingForm(forms.ModelForm):
         if status == FindingStatus.REMEDIATED and not (data.get("remediation_note") or "").strip():
             self.add_error("remediation_note", "Say how it was remediated.")
         return data
+
+
+class IncidentForm(forms.ModelForm):
+    class Meta:
+        model = Incident
+        fields = ["vendor", "title", "date_disclosed", "severity", "summary", "data_classes",
+                  "data_categories", "source_link"]  # fmt: skip
+        widgets = {
+            "date_disclosed": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    source_link = forms.URLField(
+        required=False, max_length=500, assume_scheme="https",
+        help_text="The vendor's disclosure or a news report.",
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vendor"].queryset = Vendor.objects.order_by("name")
+
+    def clean_date_disclosed(self):
+        day = self.cleaned_data["date_disclosed"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("An incident cannot be disclosed in the future.")
+        return day
+
+    def clean_source_link(self):
+        link = self.cleaned_data.get("source_link", "")
+        if link and not link.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError("Give a web address (https://…).")
+        return link
+
+
+class IncidentFilterForm(forms.Form):
+    vendor = forms.ModelChoiceField(
+        queryset=Vendor.objects.order_by("name"), required=False, empty_label="Any vendor"
+    )
+    severity = forms.ChoiceField(
+        choices=[("", "Any severity"), *IncidentSeverity.choices], required=False
+    )
+    since = forms.DateField(
+        required=False, label="Disclosed since",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )  # fmt: skip
+
+
+class CanWeUseForm(forms.Form):
+    vendor = forms.ModelChoiceField(
+        queryset=Vendor.objects.order_by("name"), label="AI vendor or service"
+    )
+    data_class = forms.ChoiceField(
+        choices=DataClass.choices,
+        label="Most sensitive data you would send",
+        widget=forms.RadioSelect,
+    )
+    special_categories = forms.MultipleChoiceField(
+        choices=SpecialCategory.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Special categories of data involved",
+    )  # fmt: skip
+
+
+class FindingFilterForm(forms.Form):
+    severity = forms.MultipleChoiceField(
+        choices=FindingSeverity.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *FindingStatus.choices], required=False)
+    vendor = forms.ModelChoiceField(
+        queryset=Vendor.objects.order_by("name"), required=False, empty_label="Any vendor"
+    )

@@ -96,7 +96,7 @@ def plan(today: dt.date) -> list[Planned]:
         days_left = (due - today).days
         context = {"vendor": vendor.name, "due": due.isoformat(), "days_left": days_left,
                    "tier": vendor.get_tier_display()}  # fmt: skip
-        step = _step(days_left, DUE_STEPS)
+        step = _step(days_left, DUE_STEPS) if days_left >= 0 else None
         if step is not None:
             when = "today" if step == 0 else f"in {step} day{'s' if step > 1 else ''}"
             planned.append(Planned(

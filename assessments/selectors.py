@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from assessments import rules
 from assessments.models import Answer, Assessment, Question, QuestionnaireTemplate, Section
-from vendors.models import DataClass, Vendor
+from vendors.models import DataClass, SpecialCategory, Vendor
 
 
 def assessment_list() -> QuerySet:
@@ -122,3 +122,102 @@ def vendor_open_findings(vendor: Vendor) -> list:
 def vendor_score_history(vendor: Vendor) -> QuerySet:
     """Scored assessments, oldest first: the residual risk over time."""
     return vendor.assessments.exclude(residual_score=None).order_by("submitted_at", "pk")
+
+
+def last_decided_assessment(vendor: Vendor) -> Assessment | None:
+    return (
+        vendor.assessments.filter(decided_at__isnull=False)
+        .select_related("score", "template", "decided_by")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+def incident_impact(incident) -> dict:
+    """Everything exposed to the vendor of an incident: active usage (team, purpose, data
+    classes, owner), open findings, the last assessment and the evidence status."""
+    from assessments.models import Finding, FindingStatus
+    from vendors.policy import annotate_policy, out_of_policy_reasons
+    from vendors.selectors import core_evidence_status
+
+    vendor = incident.vendor
+    usages = list(
+        annotate_policy(vendor.usages.filter(active=True).select_related("owner", "vendor"))
+    )
+    exposed_classes = sorted(
+        {c for u in usages for c in u.data_classes}, key=[c.value for c in DataClass].index
+    )
+    findings = list(
+        Finding.objects.filter(vendor=vendor, status=FindingStatus.OPEN).select_related(
+            "assessment"
+        )
+    )
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    findings.sort(key=lambda f: (order.get(f.severity, 9), f.pk))
+    evidence = list(vendor.evidence.all())
+    return {
+        "usages": [(u, out_of_policy_reasons(u)) for u in usages],
+        "teams": sorted({u.team for u in usages}, key=str.lower),
+        "exposed_classes": [DataClass(c).label for c in exposed_classes],
+        "exposed_categories": sorted(
+            {SpecialCategory(c).label for u in usages for c in u.special_categories}
+        ),
+        "findings": findings,
+        "last_assessment": last_decided_assessment(vendor),
+        "core_evidence": core_evidence_status(evidence),
+    }
+
+
+def dashboard_data(today) -> dict:
+    """The dashboard's numbers, each one aggregate query whatever the number of vendors."""
+    import datetime as dt
+
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncMonth
+
+    from assessments.models import Finding, FindingStatus
+    from vendors.models import Incident, Tier, UsageRecord, VendorStatus
+    from vendors.policy import out_of_policy
+    from vendors.selectors import vendor_counts
+
+    active = Vendor.objects.exclude(status__in=[VendorStatus.RETIRED, VendorStatus.REJECTED])
+    soon = today + dt.timedelta(days=30)
+    reassessment = active.aggregate(
+        overdue=Count("pk", filter=Q(next_reassessment_date__lt=today)),
+        due_30=Count("pk", filter=Q(next_reassessment_date__gte=today, next_reassessment_date__lte=soon)),
+        required=Count("pk", filter=Q(reassessment_required=True)),
+    )  # fmt: skip
+    tier_counts = dict(active.values_list("tier").annotate(n=Count("pk")).values_list("tier", "n"))
+    status_counts = dict(
+        Vendor.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    horizon = dt.date(today.year + (today.month + 11) // 12, (today.month + 11) % 12 + 1, 1)
+    per_month = dict(
+        active.filter(next_reassessment_date__gte=today.replace(day=1),
+                      next_reassessment_date__lt=horizon)
+        .annotate(month=TruncMonth("next_reassessment_date"))
+        .values_list("month").annotate(n=Count("pk")).values_list("month", "n")
+    )  # fmt: skip
+    months = []
+    for i in range(12):
+        index = today.month - 1 + i
+        first = dt.date(today.year + index // 12, index % 12 + 1, 1)
+        months.append((first, per_month.get(first, 0)))
+    findings = Finding.objects.filter(status=FindingStatus.OPEN).aggregate(
+        critical=Count("pk", filter=Q(severity="critical")),
+        high=Count("pk", filter=Q(severity="high")),
+    )
+    return {
+        "vendors": vendor_counts(today),
+        "reassessment": reassessment,
+        "tiers": [(t, tier_counts.get(t.value, 0)) for t in Tier]
+        + [(None, tier_counts.get("", 0))],
+        "statuses": [(s, status_counts.get(s.value, 0)) for s in VendorStatus],
+        "months": months,
+        "out_of_policy": out_of_policy(UsageRecord.objects.all()).count(),
+        "incidents_90": Incident.objects.filter(
+            date_disclosed__gte=today - dt.timedelta(days=90)
+        ).count(),
+        "findings": findings,
+        "since_90": (today - dt.timedelta(days=90)).isoformat(),
+    }

@@ -30,6 +30,9 @@ urlpatterns = [
     ),
     path("findings/<int:pk>/", views.finding_edit, name="finding_edit"),
     path("vendors/<int:vendor_pk>/assess/", views.assessment_start, name="assessment_start"),
-    path("incidents/", views.upcoming_section, {"section": "incidents"}, name="incident_list"),
-    path("usage/", views.upcoming_section, {"section": "usage"}, name="usage_list"),
+    path("incidents/", views.incident_list, name="incident_list"),
+    path("incidents/new/", views.incident_create, name="incident_create"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
+    path("can-we-use/", views.can_we_use, name="can_we_use"),
+    path("findings/", views.finding_list, name="finding_list"),
 ]

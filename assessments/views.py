@@ -4,49 +4,56 @@ dashboard. Thin: check the role, validate, call a service, answer."""
 import json
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import api_role_required, has_role, role_required
 from accounts.roles import EDIT, READ, SIGN_OFF
 from assessments import coverage, selectors, services
+from assessments.decisions import can_use
 from assessments.forms import (
     AssessmentFilterForm,
+    CanWeUseForm,
+    FindingFilterForm,
     FindingForm,
+    IncidentFilterForm,
+    IncidentForm,
     SendBackForm,
     SignOffForm,
     StartAssessmentForm,
 )
 from assessments.models import Assessment, AssessmentStatus, Finding
-from vendors.models import Vendor
-from vendors.selectors import vendor_counts
+from vendors import services as vendor_services
+from vendors.models import DataClass, Incident, SpecialCategory, Vendor
 
 ASSESSMENTS_PER_PAGE = 50
-
-# Sections whose pages arrive with later issues; the navigation links here until then.
-UPCOMING_SECTIONS = {
-    "incidents": ("Incidents", "The register of security incidents at AI vendors."),
-    "usage": ("Usage", "The inventory of who uses which AI vendor, for what, with which data."),
-}
 
 
 @role_required(READ)
 def dashboard(request):
-    return render(request, "assessments/dashboard.html", {"counts": vendor_counts()})
+    from assessments.charts import TIER_COLOURS, bar_chart
 
-
-@role_required(READ)
-def upcoming_section(request, section: str):
-    if section not in UPCOMING_SECTIONS:
-        raise Http404("No such section.")
-    title, summary = UPCOMING_SECTIONS[section]
-    return render(
-        request, "assessments/upcoming_section.html", {"title": title, "summary": summary}
+    data = selectors.dashboard_data(timezone.localdate())
+    tier_chart = bar_chart(
+        [(t.label if t else "None", n, TIER_COLOURS.get(t.value if t else "", "#adb5bd"))
+         for t, n in data["tiers"]],
+        label="Active vendors per tier",
+    )  # fmt: skip
+    month_chart = bar_chart(
+        [(f"{m:%b}", n, "#3d5afe") for m, n in data["months"]],
+        label="Reassessments due per month, next 12 months",
     )
+    return render(
+        request, "assessments/dashboard.html",
+        {"counts": data["vendors"], "data": data, "tier_chart": tier_chart,
+         "month_chart": month_chart},
+    )  # fmt: skip
 
 
 def _get_assessment(pk: int) -> Assessment:
@@ -404,3 +411,111 @@ def assessment_report_draft(request, pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- Incidents ------------------------------------------------------------------------------
+
+INCIDENTS_PER_PAGE = 50
+
+
+@role_required(READ)
+def incident_list(request):
+    form = IncidentFilterForm(request.GET or None)
+    incidents = Incident.objects.select_related("vendor", "recorded_by")
+    if form.is_valid():
+        if form.cleaned_data["vendor"]:
+            incidents = incidents.filter(vendor=form.cleaned_data["vendor"])
+        if form.cleaned_data["severity"]:
+            incidents = incidents.filter(severity=form.cleaned_data["severity"])
+        if form.cleaned_data["since"]:
+            incidents = incidents.filter(date_disclosed__gte=form.cleaned_data["since"])
+    page = Paginator(incidents, INCIDENTS_PER_PAGE).get_page(request.GET.get("page"))
+    filtered = any(request.GET.get(k) for k in ("vendor", "severity", "since"))
+    return render(
+        request, "assessments/incident_list.html",
+        {"page": page, "form": form, "filtered": filtered},
+    )  # fmt: skip
+
+
+@role_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def incident_create(request):
+    initial = {"date_disclosed": timezone.localdate()}
+    if request.GET.get("vendor", "").isdigit():
+        initial["vendor"] = int(request.GET["vendor"])
+    form = IncidentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        vendor = data.pop("vendor")
+        incident = vendor_services.incident_record(vendor=vendor, recorded_by=request.user, **data)
+        messages.success(
+            request,
+            f"Incident recorded. {vendor.name} now needs a reassessment; its owners and the "
+            "security team have been told.",
+        )
+        return redirect(incident)
+    if form.errors:
+        messages.error(request, "The incident was not recorded; see the fields marked below.")
+    return render(request, "assessments/incident_form.html", {"form": form})
+
+
+@role_required(READ)
+def incident_detail(request, pk: int):
+    """The impact view: which teams, purposes and data classes were exposed to the vendor."""
+    incident = get_object_or_404(Incident.objects.select_related("vendor", "recorded_by"), pk=pk)
+    return render(
+        request, "assessments/incident_detail.html",
+        {"incident": incident, **selectors.incident_impact(incident)},
+    )  # fmt: skip
+
+
+# --- "Can we use it?" and findings ----------------------------------------------------------
+
+
+@login_required
+def can_we_use(request):
+    """Any signed-in user may ask whether a vendor may receive a kind of data."""
+    form = CanWeUseForm(request.GET or None)
+    decision = None
+    vendor = None
+    if form.is_valid():
+        vendor = form.cleaned_data["vendor"]
+        last = selectors.last_decided_assessment(vendor)
+        score = getattr(last, "score", None) if last else None
+        decision = can_use(
+            vendor_name=vendor.name, status_label=vendor.get_status_display(),
+            status=vendor.status, approved_classes=list(vendor.approved_data_classes),
+            assessed_categories=list(vendor.special_categories),
+            data_class=form.cleaned_data["data_class"],
+            categories=form.cleaned_data["special_categories"],
+            gates=score.gates if score else [], conditions=vendor.conditions,
+            reassessment_reason=vendor.reassessment_reason if vendor.reassessment_required else "",
+            class_labels=dict(DataClass.choices), category_labels=dict(SpecialCategory.choices),
+        )  # fmt: skip
+    return render(
+        request, "assessments/can_we_use.html",
+        {"form": form, "decision": decision, "vendor": vendor},
+    )  # fmt: skip
+
+
+FINDINGS_PER_PAGE = 50
+
+
+@role_required(READ)
+def finding_list(request):
+    form = FindingFilterForm(request.GET or None)
+    findings = Finding.objects.select_related("vendor", "assessment", "owner")
+    if form.is_valid():
+        if form.cleaned_data["severity"]:
+            findings = findings.filter(severity__in=form.cleaned_data["severity"])
+        if form.cleaned_data["status"]:
+            findings = findings.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["vendor"]:
+            findings = findings.filter(vendor=form.cleaned_data["vendor"])
+    findings = findings.order_by("vendor__name", "pk")
+    page = Paginator(findings, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    filtered = any(request.GET.get(k) for k in ("severity", "status", "vendor"))
+    return render(
+        request, "assessments/finding_list.html",
+        {"page": page, "form": form, "filtered": filtered},
+    )  # fmt: skip

@@ -17,7 +17,7 @@ REMINDERS_PER_PAGE = 50
 def preferences(request):
     """Every signed-in user may choose whether to receive reminder e-mails."""
     preference, _ = NotificationPreference.objects.get_or_create(user=request.user)
-    form = PreferenceForm(request.POST or None, instance=preference)
+    form = PreferenceForm(request.POST if request.method == "POST" else None, instance=preference)
     if request.method == "POST" and form.is_valid():
         form.save()
         state = "on" if form.cleaned_data["reminder_emails"] else "off"

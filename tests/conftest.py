@@ -84,3 +84,14 @@ def users_by_role(reviewer, lead, procurement, administrator, outsider):
         "admin": administrator,
         "outsider": outsider,
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """Transactional tests (live_server, concurrency) flush the database, and post_migrate
+    recreates content types with new ids; the manager's cache would keep the old ones and
+    audit entries would point at rows that no longer exist."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield

@@ -1,8 +1,8 @@
-"""Demo vendors and evidence for `seed_demo`. Every name is invented.
+"""Demo vendors, evidence and usage records for `seed_demo`. Every name is invented.
 
 Runs after accounts/demo.py, so the demo users exist. Idempotent: a vendor is looked up by
-name and created only when missing, and its evidence is recorded only when the vendor was
-created in this run. Evidence dates are relative to today, so every run shows evidence that
+name and created only when missing, its evidence is recorded only when the vendor was
+created in this run, and its usage records only when it has none. Evidence dates are relative to today, so every run shows evidence that
 is current, expiring and expired, and vendors with core evidence missing.
 """
 
@@ -25,10 +25,11 @@ from vendors.models import (
     TlsVersion,
     TrainingDefault,
     TransferMechanism,
+    UsageControl,
     Vendor,
     VendorStatus,
 )
-from vendors.services import add_months, evidence_create, vendor_create
+from vendors.services import add_months, evidence_create, usage_create, vendor_create
 
 RECORDED_BY = "reviewer"
 DEMO_USERNAMES = ["reviewer", "lead", "procurement", "admin"]  # from accounts/demo.py
@@ -740,8 +741,103 @@ PROFILES = {
 }
 
 
+def _demo_usage(today: dt.date) -> dict[str, list[dict]]:
+    """Usage records per vendor name. With the statuses and approvals that the demo ends
+    with (assessments/demo.py signs off Tessellate for Internal and Confidential data and
+    Larkspur for Public data only), some are within policy and some are out of it: a vendor
+    never approved, rejected or retired; data classes beyond the approved ones; special
+    categories the vendor was not assessed for. Ended ones are never out of policy."""
+    c = UsageControl
+    return {
+        "Tessellate CRM Assist": [
+            {"team": "Sales", "purpose": "Draft follow-up e-mails and summarise calls in the CRM",
+             "business_justification": "Account executives spend an hour a day on call notes.",
+             "data_classes": [DataClass.INTERNAL, DataClass.CONFIDENTIAL],
+             "special_categories": [SpecialCategory.PERSONAL], "integration": "plugin",
+             "owner": "lead", "start_date": today - dt.timedelta(days=240),
+             "controls": [c.SSO, c.GATEWAY_LOGGING, c.DLP]},
+            {"team": "Support", "purpose": "Summarise escalated tickets, attachments included",
+             "business_justification": "Faster hand-over between support tiers.",
+             "data_classes": [DataClass.CONFIDENTIAL, DataClass.RESTRICTED],
+             "special_categories": [SpecialCategory.PERSONAL], "integration": "plugin",
+             "owner": "reviewer", "start_date": today - dt.timedelta(days=120),
+             "controls": [c.SSO]},
+            {"team": "Marketing", "purpose": "Segment campaign lists by purchase history",
+             "data_classes": [DataClass.INTERNAL],
+             "special_categories": [SpecialCategory.PERSONAL, SpecialCategory.PAYMENT_CARD],
+             "integration": "plugin", "owner": "procurement",
+             "start_date": today - dt.timedelta(days=60), "controls": [c.SSO, c.SEGMENTATION]},
+            {"team": "Finance", "purpose": "Summaries of invoice disputes (pilot)",
+             "data_classes": [DataClass.CONFIDENTIAL], "integration": "plugin",
+             "owner": "procurement", "start_date": today - dt.timedelta(days=400),
+             "active": False, "end_date": today - dt.timedelta(days=200), "controls": [c.SSO]},
+        ],
+        "Larkspur Language Cloud": [
+            {"team": "Support", "purpose": "Draft answers from the public help centre",
+             "data_classes": [DataClass.PUBLIC], "integration": "api", "owner": "reviewer",
+             "start_date": today - dt.timedelta(days=300),
+             "controls": [c.SCOPED_KEYS, c.GATEWAY_LOGGING, c.FIELD_REDACTION]},
+            {"team": "Engineering", "purpose": "Internal knowledge assistant over the wiki",
+             "business_justification": "One place to ask how our systems work.",
+             "data_classes": [DataClass.PUBLIC, DataClass.INTERNAL], "integration": "api",
+             "owner": "lead", "start_date": today - dt.timedelta(days=180),
+             "controls": [c.SCOPED_KEYS, c.GATEWAY_LOGGING, c.SEGMENTATION]},
+            {"team": "Legal", "purpose": "Translate published regulatory guidance",
+             "data_classes": [DataClass.PUBLIC], "integration": "web_app", "owner": "admin",
+             "start_date": today - dt.timedelta(days=90), "controls": [c.SSO]},
+        ],
+        "Cobaltline Code Companion": [
+            {"team": "Engineering", "purpose": "Code completion in the IDE (trial licences)",
+             "data_classes": [DataClass.INTERNAL, DataClass.CONFIDENTIAL],
+             "special_categories": [SpecialCategory.SOURCE_CODE], "integration": "plugin",
+             "owner": "lead", "start_date": today - dt.timedelta(days=45), "controls": []},
+        ],
+        "Wellspring Scribe": [
+            {"team": "HR", "purpose": "Occupational-health consultation notes (pilot)",
+             "business_justification": "Four clinicians, three months.",
+             "data_classes": [DataClass.CONFIDENTIAL, DataClass.RESTRICTED],
+             "special_categories": [SpecialCategory.HEALTH, SpecialCategory.PERSONAL,
+                                    SpecialCategory.EMPLOYEE],
+             "integration": "agent", "owner": "admin",
+             "start_date": today - dt.timedelta(days=20),
+             "controls": [c.SSO, c.SEGMENTATION, c.FIELD_REDACTION]},
+        ],
+        "Quillmark Notes": [
+            {"team": "Legal", "purpose": "Meeting notes for contract negotiations",
+             "data_classes": [DataClass.INTERNAL, DataClass.CONFIDENTIAL],
+             "integration": "web_app", "owner": "admin",
+             "start_date": today - dt.timedelta(days=30), "controls": [c.SSO]},
+        ],
+        "Pinecrest Translate": [
+            {"team": "Marketing", "purpose": "Translate help-centre articles",
+             "data_classes": [DataClass.PUBLIC], "integration": "api", "owner": "procurement",
+             "start_date": today - dt.timedelta(days=3 * 365),
+             "active": False, "end_date": today - dt.timedelta(days=45),
+             "controls": [c.SCOPED_KEYS]},
+            {"team": "Support", "purpose": "Translate canned replies (never switched off)",
+             "data_classes": [DataClass.PUBLIC, DataClass.INTERNAL], "integration": "api",
+             "owner": "reviewer", "start_date": today - dt.timedelta(days=2 * 365),
+             "controls": [c.SCOPED_KEYS]},
+        ],
+    }  # fmt: skip
+
+
+def _seed_usage(users: dict, stdout) -> None:
+    reviewer = users[RECORDED_BY]
+    for name, usages in _demo_usage(dt.date.today()).items():
+        vendor = Vendor.objects.filter(name__iexact=name).first()
+        if vendor is None or vendor.usages.exists():
+            continue
+        for fields in usages:
+            usage_create(
+                created_by=reviewer, vendor=vendor, **{**fields, "owner": users[fields["owner"]]}
+            )
+        stdout.write(f"  created {len(usages)} usage record(s) of {vendor.name}")
+
+
 def seed(stdout) -> None:
-    """Create the demo vendors that are missing, with their evidence; idempotent."""
+    """Create the demo vendors that are missing, with their evidence, and the demo usage
+    records of vendors that have none; idempotent."""
     User = get_user_model()
     users = {u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)}
     reviewer = users[RECORDED_BY]
@@ -757,3 +853,4 @@ def seed(stdout) -> None:
         for kind, facts in evidence:
             evidence_create(vendor=vendor, kind=kind, recorded_by=reviewer, **facts)
         stdout.write(f"  created {vendor.name}")
+    _seed_usage(users, stdout)

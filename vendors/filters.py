@@ -1,11 +1,15 @@
-"""The vendor list's search, filters and sorting (django-filter), shared by the page and
-its CSV export so that the export is exactly the filtered list."""
+"""The search, filters and sorting of the vendor and usage lists (django-filter), each shared
+by its page and its CSV export so that the export is exactly the filtered list."""
+
+import datetime as dt
 
 import django_filters
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from vendors.models import Criticality, DataClass, ServiceType, Tier, VendorStatus
+from vendors.models import Criticality, DataClass, ServiceType, Tier, Vendor, VendorStatus
+from vendors.policy import out_of_policy_q
 from vendors.selectors import missing_core_evidence_q
 
 SORTS = {
@@ -56,6 +60,13 @@ EVIDENCE_PROBLEMS = [
 ]
 
 
+REASSESSMENT_CHOICES = [
+    ("overdue", "Overdue"),
+    ("due30", "Due within 30 days"),
+    ("required", "Required now"),
+]
+
+
 class VendorFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     status = django_filters.ChoiceFilter(
@@ -80,6 +91,10 @@ class VendorFilter(django_filters.FilterSet):
     evidence = django_filters.ChoiceFilter(
         choices=EVIDENCE_PROBLEMS, empty_label="Any evidence", method="filter_evidence",
         label="Evidence",
+    )  # fmt: skip
+    reassessment = django_filters.ChoiceFilter(
+        choices=REASSESSMENT_CHOICES, empty_label="Any reassessment",
+        method="filter_reassessment", label="Reassessment",
     )  # fmt: skip
     sort = django_filters.ChoiceFilter(
         choices=[(k, k) for k in SORT_KEYS] + [(f"-{k}", f"-{k}") for k in SORT_KEYS],
@@ -113,6 +128,22 @@ class VendorFilter(django_filters.FilterSet):
     def filter_data_class(self, queryset, name, value):
         return queryset.filter(data_classes__has=value)
 
+    def filter_reassessment(self, queryset, name, value):
+        """As the dashboard counts them (assessments.selectors.dashboard_data): vendors
+        neither retired nor rejected, by their next reassessment date or the flag."""
+        today = timezone.localdate()
+        conditions = {
+            "overdue": Q(next_reassessment_date__lt=today),
+            "due30": Q(
+                next_reassessment_date__gte=today,
+                next_reassessment_date__lte=today + dt.timedelta(days=30),
+            ),
+            "required": Q(reassessment_required=True),
+        }
+        return queryset.exclude(status__in=[VendorStatus.RETIRED, VendorStatus.REJECTED]).filter(
+            conditions[value]
+        )
+
     def filter_evidence(self, queryset, name, value):
         missing = missing_core_evidence_q()
         expired = Q(has_expired_evidence=True)
@@ -122,3 +153,36 @@ class VendorFilter(django_filters.FilterSet):
                 value, missing | expired | expiring
             )
         )
+
+
+class UsageFilter(django_filters.FilterSet):
+    """Filters a queryset annotated by vendors.policy.annotate_policy.
+
+    Query parameters (the dashboard links to them): vendor=<pk>, team=<text>,
+    out_of_policy=yes|no, state=active|ended.
+    """
+
+    vendor = django_filters.ModelChoiceFilter(
+        queryset=Vendor.objects.only("pk", "name").order_by(Lower("name")),
+        empty_label="Any vendor",
+    )
+    team = django_filters.CharFilter(method="search_team", label="Team")
+    out_of_policy = django_filters.ChoiceFilter(
+        choices=[("yes", "Out of policy"), ("no", "Within policy")], empty_label="Any policy",
+        method="filter_out_of_policy", label="Policy",
+    )  # fmt: skip
+    state = django_filters.ChoiceFilter(
+        choices=[("active", "Active"), ("ended", "Ended")], empty_label="Active or ended",
+        method="filter_state", label="State",
+    )  # fmt: skip
+
+    def search_team(self, queryset, name, value):
+        value = " ".join(value.split())
+        return queryset.filter(team__icontains=value) if value else queryset
+
+    def filter_out_of_policy(self, queryset, name, value):
+        q = out_of_policy_q()
+        return queryset.filter(q) if value == "yes" else queryset.exclude(q)
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(active=value == "active")

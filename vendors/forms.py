@@ -3,6 +3,7 @@
 import datetime as dt
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,8 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 
-from vendors.models import EVIDENCE_FACTS, REQUIRED_FACTS, Evidence, EvidenceKind, Vendor
-from vendors.services import MANUAL_STATUSES, VENDOR_EDITABLE_FIELDS
+from vendors.models import (
+    EVIDENCE_FACTS,
+    REQUIRED_FACTS,
+    Evidence,
+    EvidenceKind,
+    UsageRecord,
+    Vendor,
+)
+from vendors.services import MANUAL_STATUSES, USAGE_FIELDS, VENDOR_EDITABLE_FIELDS
 from vendors.uploads import ACCEPT_ATTRIBUTE, check_upload
 
 
@@ -187,3 +195,100 @@ def evidence_form_class(kind: str) -> type[EvidenceForm]:
 
 class EvidenceKindForm(forms.Form):
     kind = forms.ChoiceField(choices=EvidenceKind.choices, label="Kind of evidence")
+
+
+# --- Usage records ----------------------------------------------------------------------------
+
+
+class VendorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, vendor):
+        return f"{vendor.name} ({vendor.get_status_display().lower()})"
+
+
+class UsageForm(forms.ModelForm):
+    class Meta:
+        model = UsageRecord
+        fields = USAGE_FIELDS
+        widgets = {
+            "business_justification": forms.Textarea(attrs={"rows": 3}),
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+        }
+        field_classes = {"vendor": VendorChoiceField, "owner": UserChoiceField}
+        labels = {"active": "Still in use"}
+        help_texts = {
+            "team": "The team or department that uses the service.",
+            "purpose": "What the team uses it for, in a sentence.",
+            "owner": "The person accountable for this use.",
+            "end_date": "Required once the usage has ended.",
+            "controls": "Zero-trust controls on our side of the integration.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vendor"].queryset = Vendor.objects.order_by(Lower("name"))
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("vendor", css_class="col-md-6"), Column("team", css_class="col-md-6")),
+            "purpose",
+            "business_justification",
+            Row(
+                Column("data_classes", css_class="col-md-4"),
+                Column("special_categories", css_class="col-md-4"),
+                Column("controls", css_class="col-md-4"),
+            ),
+            Row(Column("integration", css_class="col-md-6"), Column("owner", css_class="col-md-6")),
+            Row(
+                Column("start_date", css_class="col-md-4"),
+                Column("end_date", css_class="col-md-4"),
+                Column("active", css_class="col-md-4 pt-md-4"),
+            ),
+        )
+
+    def clean_team(self):
+        return " ".join(self.cleaned_data["team"].split())
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The usage cannot end before it started.")
+        if "active" in data and not data["active"] and not end and "end_date" not in self.errors:
+            self.add_error("end_date", "An ended usage needs an end date.")
+        if data.get("active") and end and end < dt.date.today():
+            self.add_error(
+                "active", "The end date has passed: untick “Still in use”, or clear the date."
+            )
+        return data
+
+
+class UsageImportForm(forms.Form):
+    MAX_BYTES = 5 * 1024 * 1024
+
+    file = forms.FileField(
+        label="CSV file", widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text="UTF-8, comma-separated, with a header row; up to 5,000 rows and 5 MB.",
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_file(self) -> bytes:
+        """The file's bytes: vendors.usage_csv checks the content."""
+        uploaded = self.cleaned_data["file"]
+        if uploaded.size > self.MAX_BYTES:
+            raise ValidationError(
+                f"The file is {filesizeformat(uploaded.size)}; the limit is "
+                f"{filesizeformat(self.MAX_BYTES)}. Split it into several files."
+            )
+        return uploaded.read()
+
+
+class UsageImportConfirmForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)

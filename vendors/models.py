@@ -447,3 +447,100 @@ REQUIRED_FACTS: dict[str, list[str]] = {
     EvidenceKind.ENCRYPTION: ["encryption_at_rest"],
     EvidenceKind.TRAINING: ["training_default"],
 }
+
+
+# --- Usage inventory and incidents ------------------------------------------------------------
+
+
+class UsageControl(models.TextChoices):
+    """Zero-trust controls on our side of an integration."""
+
+    SSO = "sso", "SSO enforced"
+    SCOPED_KEYS = "scoped_keys", "API keys scoped and short-lived"
+    GATEWAY_LOGGING = "gateway_logging", "Every request logged through a gateway"
+    DLP = "dlp", "DLP inspection of outgoing data"
+    SEGMENTATION = "segmentation", "Network segmentation"
+    FIELD_REDACTION = "field_redaction", "Sensitive fields encrypted or removed before sending"
+
+
+class UsageRecord(models.Model):
+    """Who uses which AI vendor, for what, with which data."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="usages")
+    team = models.CharField(max_length=120)
+    purpose = models.CharField(max_length=300)
+    business_justification = models.TextField(blank=True)
+    data_classes = ChoiceSetField(DataClass, verbose_name="data classes processed")
+    special_categories = ChoiceSetField(SpecialCategory, blank=True)
+    integration = models.CharField(max_length=10, choices=Integration.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="usages_owned",
+    )  # fmt: skip
+    start_date = models.DateField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    end_date = models.DateField(null=True, blank=True)
+    controls = ChoiceSetField(UsageControl, blank=True, verbose_name="controls on our side")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [Lower("team"), "pk"]
+        indexes = [
+            models.Index(fields=["vendor", "active"]),
+            models.Index(Lower("team"), name="usage_team_lower_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.purpose}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("usage_edit", args=[self.pk])
+
+    def get_additional_data(self) -> dict:
+        return {"vendor_id": self.vendor_id}
+
+
+class IncidentSeverity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class Incident(models.Model):
+    """A security incident at a vendor. Recording one makes the vendor 'reassessment
+    required' and e-mails the security team and the vendor's owners."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="incidents")
+    title = models.CharField(max_length=200)
+    date_disclosed = models.DateField()
+    summary = models.TextField()
+    data_categories = ChoiceSetField(
+        SpecialCategory, blank=True, verbose_name="data categories affected"
+    )
+    data_classes = ChoiceSetField(DataClass, blank=True, verbose_name="data classes affected")
+    severity = models.CharField(max_length=10, choices=IncidentSeverity.choices)
+    source_link = models.URLField(blank=True, max_length=500)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date_disclosed", "-pk"]
+        indexes = [models.Index(fields=["vendor", "-date_disclosed"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("incident_detail", args=[self.pk])
+
+    def get_additional_data(self) -> dict:
+        return {"vendor_id": self.vendor_id}

@@ -17,6 +17,8 @@ from vendors.models import (
     DataClass,
     Evidence,
     EvidenceKind,
+    Incident,
+    UsageRecord,
     Vendor,
     VendorStatus,
 )
@@ -109,7 +111,9 @@ APPROVED_STATUSES = {VendorStatus.APPROVED, VendorStatus.APPROVED_WITH_CONDITION
 
 @transaction.atomic
 def vendor_update(vendor: Vendor, *, changed_by, **fields) -> Vendor:
-    requested_before = set(vendor.data_classes)
+    # The stored classes: a bound ModelForm has already written the new ones on `vendor`.
+    stored = Vendor.objects.filter(pk=vendor.pk).values_list("data_classes", flat=True).first()
+    requested_before = set(stored or [])
     for name, value in fields.items():
         setattr(vendor, name, value)
     if "name" in fields:
@@ -117,10 +121,11 @@ def vendor_update(vendor: Vendor, *, changed_by, **fields) -> Vendor:
     vendor.full_clean(exclude=["slug"])
     with auditlog_actor(changed_by):
         vendor.save()
-    # Newly requested classes that the approval does not cover: a material change.
+    # Newly requested classes more sensitive than any approved one: a material change.
+    approved_rank = max((DataClass.rank(c) for c in vendor.approved_data_classes), default=-1)
     beyond = [
         c for c in vendor.data_classes
-        if c not in vendor.approved_data_classes and c not in requested_before
+        if DataClass.rank(c) > approved_rank and c not in requested_before
     ]  # fmt: skip
     if vendor.status in APPROVED_STATUSES and beyond:
         labels = ", ".join(DataClass(c).label for c in beyond)
@@ -255,3 +260,52 @@ def evidence_delete(evidence: Evidence, *, deleted_by) -> None:
         evidence.delete()
     if name:
         _delete_files_on_commit([name])
+
+
+# --- Usage records and incidents --------------------------------------------------------------
+
+USAGE_FIELDS = [
+    "vendor", "team", "purpose", "business_justification", "data_classes",
+    "special_categories", "integration", "owner", "start_date", "active", "end_date", "controls",
+]  # fmt: skip
+
+
+@transaction.atomic
+def usage_create(*, created_by, **fields) -> UsageRecord:
+    usage = UsageRecord(created_by=created_by, **fields)
+    usage.full_clean()
+    with auditlog_actor(created_by):
+        usage.save()
+    return usage
+
+
+@transaction.atomic
+def usage_update(usage: UsageRecord, *, changed_by, **fields) -> UsageRecord:
+    for name, value in fields.items():
+        setattr(usage, name, value)
+    usage.full_clean()
+    with auditlog_actor(changed_by):
+        usage.save()
+    return usage
+
+
+@transaction.atomic
+def usage_import(rows: list[dict], *, imported_by) -> list[UsageRecord]:
+    """Create every row or none (rows validated beforehand by vendors.usage_csv)."""
+    return [usage_create(created_by=imported_by, **row) for row in rows]
+
+
+@transaction.atomic
+def incident_record(*, vendor: Vendor, recorded_by, **fields) -> Incident:
+    """Record a vendor incident: the vendor needs reassessment now, and its owners and the
+    security team are told at once."""
+    incident = Incident(vendor=vendor, recorded_by=recorded_by, **fields)
+    incident.full_clean()
+    with auditlog_actor(recorded_by):
+        incident.save()
+    vendor_flag_reassessment(
+        vendor,
+        reason=f"Incident disclosed {incident.date_disclosed:%d %b %Y}: {incident.title}",
+        flagged_by=recorded_by,
+    )
+    return incident

@@ -17,4 +17,9 @@ urlpatterns = [
     path("evidence/<int:pk>/edit/", views.evidence_edit, name="evidence_edit"),
     path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
     path("evidence/<int:pk>/file/", views.evidence_download, name="evidence_download"),
+    path("usage/", views.usage_list, name="usage_list"),
+    path("usage/export.csv", views.usage_export, name="usage_export"),
+    path("usage/new/", views.usage_create, name="usage_create"),
+    path("usage/<int:pk>/edit/", views.usage_edit, name="usage_edit"),
+    path("usage/import/", views.usage_import, name="usage_import"),
 ]

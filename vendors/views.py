@@ -1,24 +1,45 @@
-"""Vendor and evidence pages. Thin: check the role, validate a form, call a service."""
+"""Vendor, evidence and usage pages. Thin: check the role, validate a form, call a service."""
 
 import csv
 import datetime as dt
+import secrets
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import has_role, role_required
 from accounts.roles import EDIT, READ
-from vendors import selectors, services
-from vendors.filters import VendorFilter
-from vendors.forms import ConfirmForm, EvidenceKindForm, VendorForm, evidence_form_class
-from vendors.models import CORE_EVIDENCE, Evidence, EvidenceKind, Vendor
+from vendors import selectors, services, usage_csv
+from vendors.filters import UsageFilter, VendorFilter
+from vendors.forms import (
+    ConfirmForm,
+    EvidenceKindForm,
+    UsageForm,
+    UsageImportConfirmForm,
+    UsageImportForm,
+    VendorForm,
+    evidence_form_class,
+)
+from vendors.models import (
+    CORE_EVIDENCE,
+    Evidence,
+    EvidenceKind,
+    UsageControl,
+    UsageRecord,
+    Vendor,
+)
+from vendors.policy import annotate_policy, out_of_policy_reasons
 
 VENDORS_PER_PAGE = 50
 HISTORY_PER_PAGE = 20
+USAGES_PER_PAGE = 50
 
 
 def _get_vendor(pk: int) -> Vendor:
@@ -106,6 +127,13 @@ def vendor_export(request):
 @role_required(READ)
 def vendor_detail(request, pk: int):
     vendor = _get_vendor(pk)
+    # The template reads `vendor.usages.all`; prefetching hands it these very objects, so
+    # each carries its out-of-policy reasons (the prefetch also sets usage.vendor).
+    prefetch_related_objects(
+        [vendor], Prefetch("usages", queryset=UsageRecord.objects.select_related("owner"))
+    )
+    for usage in vendor.usages.all():
+        usage.policy_reasons = out_of_policy_reasons(usage)
     evidence = list(selectors.vendor_evidence(vendor))
     history = Paginator(selectors.vendor_history(vendor), HISTORY_PER_PAGE).get_page(
         request.GET.get("history_page")
@@ -314,3 +342,260 @@ def evidence_download(request, pk: int):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- Usage records ----------------------------------------------------------------------------
+
+
+def _usages():
+    """Every usage with what the list, the filters and the policy rule read, in one query."""
+    return annotate_policy(UsageRecord.objects.select_related("vendor", "owner"))
+
+
+# Short names for the list's badges; the full label is the badge's title and the export's text.
+CONTROL_SHORT_NAMES = {
+    UsageControl.SSO: "SSO",
+    UsageControl.SCOPED_KEYS: "Scoped keys",
+    UsageControl.GATEWAY_LOGGING: "Gateway logging",
+    UsageControl.DLP: "DLP",
+    UsageControl.SEGMENTATION: "Segmentation",
+    UsageControl.FIELD_REDACTION: "Field redaction",
+}
+
+
+def _control_badges(usage: UsageRecord) -> list[tuple[str, str]]:
+    return [(CONTROL_SHORT_NAMES[c], UsageControl(c).label) for c in usage.controls]
+
+
+def _with_policy_reasons(usages) -> list[UsageRecord]:
+    usages = list(usages)
+    for usage in usages:
+        usage.policy_reasons = out_of_policy_reasons(usage)
+        usage.control_badges = _control_badges(usage)
+    return usages
+
+
+@role_required(READ)
+def usage_list(request):
+    usage_filter = UsageFilter(request.GET or None, queryset=_usages())
+    page = Paginator(usage_filter.qs, USAGES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = _with_policy_reasons(page.object_list)
+    return render(
+        request,
+        "vendors/usage_list.html",
+        {
+            "filter": usage_filter,
+            "page": page,
+            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        },
+    )
+
+
+@role_required(READ)
+def usage_export(request):
+    usage_filter = UsageFilter(request.GET or None, queryset=_usages())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"clearance-usage-{dt.date.today().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "Vendor", "Vendor status", "Team", "Purpose", "Business justification",
+            "Data classes", "Special categories", "Integration", "Owner", "Start date",
+            "State", "End date", "Controls", "Out of policy", "Reasons",
+        ]
+    )  # fmt: skip
+    for usage in usage_filter.qs.iterator(chunk_size=500):
+        reasons = out_of_policy_reasons(usage)
+        writer.writerow(
+            [
+                _csv_safe(v)
+                for v in (
+                    usage.vendor.name, usage.vendor.get_status_display(), usage.team,
+                    usage.purpose, usage.business_justification,
+                    "; ".join(usage.data_classes.labels()),
+                    "; ".join(usage.special_categories.labels()),
+                    usage.get_integration_display(),
+                    (usage.owner.get_full_name() or usage.owner.get_username())
+                    if usage.owner else "",
+                    usage.start_date, "Active" if usage.active else "Ended", usage.end_date,
+                    "; ".join(usage.controls.labels()), "yes" if reasons else "no",
+                    " ".join(reasons),
+                )
+            ]
+        )  # fmt: skip
+    return response
+
+
+def _usage_saved_message(request, usage: UsageRecord, verb: str) -> None:
+    reasons = out_of_policy_reasons(usage)
+    if reasons:
+        messages.warning(
+            request, f"Usage “{usage}” {verb}. It is out of policy: {' '.join(reasons)}"
+        )
+    else:
+        messages.success(request, f"Usage “{usage}” {verb}.")
+
+
+@role_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def usage_create(request):
+    initial = {}
+    preselected = request.GET.get("vendor", "")
+    if preselected.isdigit() and Vendor.objects.filter(pk=preselected).exists():
+        initial["vendor"] = int(preselected)
+    form = UsageForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        usage = services.usage_create(created_by=request.user, **form.cleaned_data)
+        _usage_saved_message(request, usage, "recorded")
+        if initial:
+            return redirect(usage.vendor.get_absolute_url() + "#usage")
+        return redirect("usage_list")
+    if form.errors:
+        _form_error_message(request)
+    cancel = reverse("vendor_detail", args=[initial["vendor"]]) if initial else None
+    return render(request, "vendors/usage_form.html", {"form": form, "cancel_url": cancel})
+
+
+@role_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def usage_edit(request, pk: int):
+    usage = get_object_or_404(UsageRecord.objects.select_related("vendor"), pk=pk)
+    form = UsageForm(request.POST or None, instance=usage)
+    if request.method == "POST" and form.is_valid():
+        services.usage_update(usage, changed_by=request.user, **form.cleaned_data)
+        _usage_saved_message(request, usage, "saved")
+        return redirect("usage_list")
+    if form.errors:
+        _form_error_message(request)
+    return render(request, "vendors/usage_form.html", {"form": form, "usage": usage})
+
+
+# The rows checked at upload wait in the session until confirmed (pks and plain values).
+USAGE_IMPORT_SESSION_KEY = "usage_import"
+USAGE_IMPORT_MAX_AGE = dt.timedelta(hours=1)
+USAGE_IMPORT_PREVIEW_ROWS = 1000
+
+
+def _pending_import(request, token: str) -> tuple[dict | None, str]:
+    """The import waiting for confirmation under `token`, else None and why not."""
+    pending = request.session.get(USAGE_IMPORT_SESSION_KEY)
+    if not isinstance(pending, dict) or not {"token", "uploaded_at", "rows"} <= set(pending):
+        return None, (
+            "There is no import waiting for confirmation: it was imported already, or your "
+            "session ended. Upload the file again."
+        )
+    if not secrets.compare_digest(pending["token"], token):
+        return None, (
+            f"This preview is out of date: “{pending['file_name']}” was uploaded since. "
+            "Check its preview before importing."
+        )
+    age = timezone.now() - dt.datetime.fromisoformat(pending["uploaded_at"])
+    if age > USAGE_IMPORT_MAX_AGE:
+        del request.session[USAGE_IMPORT_SESSION_KEY]
+        return None, (
+            "This preview is more than an hour old. Upload the file again, so that it is "
+            "checked against the vendors and users of today."
+        )
+    return pending, ""
+
+
+def _refuse_import(request, problem: str):
+    messages.error(request, f"Nothing was imported. {problem}")
+    pending = request.session.get(USAGE_IMPORT_SESSION_KEY)
+    if isinstance(pending, dict) and pending.get("token"):
+        return redirect(f"{reverse('usage_import')}?preview={pending['token']}")
+    return redirect("usage_import")
+
+
+@role_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def usage_import(request):
+    """Upload a CSV, see every row as it will be imported, then confirm (all or nothing)."""
+    if request.method == "POST" and "token" in request.POST:
+        return _usage_import_confirm(request)
+    if request.method == "GET" and "preview" in request.GET:
+        return _usage_import_preview(request, request.GET["preview"])
+    form = UsageImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        result = usage_csv.parse_usage_csv(form.cleaned_data["file"])
+        if not result.errors:
+            token = secrets.token_urlsafe(16)
+            request.session[USAGE_IMPORT_SESSION_KEY] = {
+                "token": token,
+                "file_name": request.FILES["file"].name[:200],
+                "uploaded_at": timezone.now().isoformat(),
+                "rows": result.rows,
+            }
+            return redirect(f"{reverse('usage_import')}?preview={token}")
+        errors = result.errors
+        messages.error(
+            request, "Nothing was imported: the file has problems, listed below. Fix them all "
+            "and upload it again.",
+        )  # fmt: skip
+    return render(
+        request,
+        "vendors/usage_import.html",
+        {
+            "form": form,
+            "errors": errors,
+            "file_name": request.FILES["file"].name if errors else "",
+            "columns": usage_csv.COLUMNS,
+            "required_columns": usage_csv.REQUIRED_COLUMNS,
+            "max_rows": usage_csv.MAX_ROWS,
+        },
+    )
+
+
+def _usage_import_preview(request, token: str):
+    pending, problem = _pending_import(request, token)
+    if pending is None:
+        return _refuse_import(request, problem)
+    try:
+        rows = usage_csv.preview_rows(pending["rows"])
+    except usage_csv.StaleImport as error:
+        del request.session[USAGE_IMPORT_SESSION_KEY]
+        return _refuse_import(request, f"{error} Upload the file again.")
+    for row in rows[:USAGE_IMPORT_PREVIEW_ROWS]:
+        row["controls"] = _control_badges(row["usage"])
+    return render(
+        request,
+        "vendors/usage_import_preview.html",
+        {
+            "file_name": pending["file_name"],
+            "rows": rows[:USAGE_IMPORT_PREVIEW_ROWS],
+            "total": len(rows),
+            "hidden": max(0, len(rows) - USAGE_IMPORT_PREVIEW_ROWS),
+            "out_of_policy": sum(1 for row in rows if row["reasons"]),
+            "duplicates": sum(1 for row in rows if row["duplicate"]),
+            "form": UsageImportConfirmForm(initial={"token": token}),
+        },
+    )
+
+
+def _usage_import_confirm(request):
+    form = UsageImportConfirmForm(request.POST)
+    if not form.is_valid():
+        return _refuse_import(request, "The confirmation was incomplete.")
+    pending, problem = _pending_import(request, form.cleaned_data["token"])
+    if pending is None:
+        return _refuse_import(request, problem)
+    # Forget the rows before saving them, so that a second click cannot import them again.
+    del request.session[USAGE_IMPORT_SESSION_KEY]
+    request.session.save()
+    try:
+        created = services.usage_import(
+            usage_csv.load_rows(pending["rows"]), imported_by=request.user
+        )
+    except (usage_csv.StaleImport, ValidationError) as error:
+        detail = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        return _refuse_import(request, f"{detail} Upload the file again.")
+    out = sum(1 for usage in created if out_of_policy_reasons(usage))
+    summary = f"Imported {len(created)} usage record{'s' if len(created) != 1 else ''}"
+    summary += f" from “{pending['file_name']}”."
+    if out:
+        messages.warning(request, f"{summary} {out} of them are out of policy.")
+        return redirect(f"{reverse('usage_list')}?out_of_policy=yes")
+    messages.success(request, f"{summary} All are within policy.")
+    return redirect("usage_list")

@@ -38,17 +38,41 @@ def test_the_dashboard_is_one_query_of_vendors_whatever_their_number(client, lea
     assert len(large) == len(small)
 
 
-def test_each_number_links_to_a_list_of_exactly_that_many_vendors(client, lead):
+def test_each_number_links_to_a_list_of_exactly_that_many_items(client, lead, reviewer):
+    """Every headline number opens the filtered list it counts (vendors, usage, incidents,
+    findings); the list's total equals the number shown."""
+    import datetime as dt
     import re
 
+    from vendors import services as vendor_services
+
     make_vendors(6)
-    Vendor.objects.filter(name__in=["Vendor 0000", "Vendor 0001"]).update(status="approved")
+    Vendor.objects.filter(name__in=["Vendor 0000", "Vendor 0001"]).update(
+        status="approved", approved_data_classes=["internal"]
+    )
     Vendor.objects.filter(name="Vendor 0002").update(status="approved_with_conditions")
     Vendor.objects.filter(name="Vendor 0003").update(status="retired")
+    today = dt.date.today()
+    Vendor.objects.filter(name="Vendor 0004").update(
+        next_reassessment_date=today - dt.timedelta(days=3)
+    )
+    Vendor.objects.filter(name="Vendor 0005").update(
+        next_reassessment_date=today + dt.timedelta(days=12), reassessment_required=True
+    )
+    vendor = Vendor.objects.get(name="Vendor 0000")
+    vendor_services.usage_create(
+        created_by=reviewer, vendor=vendor, team="Sales", purpose="Notes",
+        data_classes=["confidential"], integration="api",
+    )  # fmt: skip
+    vendor_services.incident_record(
+        vendor=vendor, recorded_by=reviewer, title="Leak", severity="high",
+        date_disclosed=today - dt.timedelta(days=5), summary="S",
+    )  # fmt: skip
     client.force_login(lead)
     page = client.get(reverse("dashboard")).content.decode()
-    links = re.findall(r'href="(/vendors/\?[^"]+)"><span class="display-6[^"]*">(\d+)<', page)
-    assert len(links) == 6
+    links = re.findall(r'href="(/[^"]+\?[^"]+)"><span class="display-6[^"]*">(\d+)<', page)
+    assert len(links) >= 12
+    assert any(int(number) > 0 for _, number in links)
     for url, number in links:
         listed = client.get(url.replace("&amp;", "&")).context["page"].paginator.count
         assert listed == int(number), url

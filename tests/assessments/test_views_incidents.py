@@ -1,0 +1,155 @@
+"""The incident register and its impact view: record a breach, see at once who was exposed."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from notifications.models import ReminderLog
+from tests.vendors.factories import VendorFactory
+from vendors import services as vendor_services
+from vendors.models import Incident
+
+
+@pytest.fixture
+def vendor(reviewer, lead):
+    vendor = VendorFactory(
+        name="Quillnote AI", status="approved", approved_data_classes=["public", "internal"],
+        data_classes=["public", "internal"], business_owner=lead,
+    )  # fmt: skip
+    vendor_services.usage_create(
+        created_by=reviewer, vendor=vendor, team="Sales", purpose="Call summaries",
+        data_classes=["internal"], integration="web_app", owner=lead,
+    )  # fmt: skip
+    vendor_services.usage_create(
+        created_by=reviewer, vendor=vendor, team="Legal", purpose="Contract review",
+        data_classes=["confidential"], special_categories=["personal"], integration="api",
+    )  # fmt: skip
+    vendor_services.usage_create(
+        created_by=reviewer, vendor=vendor, team="Marketing", purpose="Old pilot",
+        data_classes=["public"], integration="web_app", active=False,
+        end_date=dt.date.today(),
+    )  # fmt: skip
+    return vendor
+
+
+def record(client, vendor, **overrides):
+    data = {
+        "vendor": vendor.pk, "title": "Conversation titles exposed", "severity": "high",
+        "date_disclosed": dt.date.today().isoformat(),
+        "summary": "A caching bug showed other customers' conversation titles.",
+        "data_classes": ["internal"], "data_categories": ["personal"],
+        "source_link": "https://status.example/incident",
+    }  # fmt: skip
+    data.update(overrides)
+    return client.post(reverse("incident_create"), data)
+
+
+def test_recording_an_incident_flags_the_vendor_and_tells_the_team(
+    client, reviewer, lead, vendor, django_capture_on_commit_callbacks
+):
+    client.force_login(reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = record(client, vendor)
+    incident = Incident.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("incident_detail", args=[incident.pk])
+    vendor.refresh_from_db()
+    assert vendor.reassessment_required
+    assert "Conversation titles exposed" in vendor.reassessment_reason
+    log = ReminderLog.objects.get(kind="reassessment_required")
+    assert log.status == "sent"
+    assert sorted(mail.outbox[0].to) == ["lead@example.com", "reviewer@example.com"]
+    assert "Reassess Quillnote AI now" in mail.outbox[0].subject
+
+
+def test_the_impact_view_lists_every_active_usage_exposed(client, reviewer, vendor):
+    client.force_login(reviewer)
+    record(client, vendor)
+    incident = Incident.objects.get()
+    page = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+    assert "Were we exposed?" in page
+    assert "2 teams" in page
+    assert "Legal, Sales" in page
+    assert "Call summaries" in page and "Contract review" in page
+    assert "Old pilot" not in page  # ended usage is not exposed
+    assert "Internal, Confidential" in page
+    assert "Out of policy" in page  # Legal sends Confidential data the vendor is not approved for
+    assert "Lee Lead" in page
+
+
+def test_a_future_disclosure_date_is_refused_and_the_form_kept(client, reviewer, vendor):
+    client.force_login(reviewer)
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    response = record(client, vendor, date_disclosed=tomorrow, title="Kept title")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "An incident cannot be disclosed in the future." in page
+    assert 'value="Kept title"' in page
+    assert not Incident.objects.exists()
+
+
+def test_a_source_link_must_be_a_web_address(client, reviewer, vendor):
+    client.force_login(reviewer)
+    response = record(client, vendor, source_link="javascript:alert(1)")
+    assert response.status_code == 200
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    ("reviewer", 200), ("lead", 200), ("procurement", 403), ("outsider", 403), ("admin", 200),
+])  # fmt: skip
+def test_only_editors_record_incidents(client, users_by_role, vendor, who, status):
+    client.force_login(users_by_role[who])
+    assert client.get(reverse("incident_create")).status_code == status
+    if status == 403:
+        assert record(client, vendor).status_code == 403
+        assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["reviewer", "lead", "procurement", "admin"])
+def test_every_role_reads_incidents_and_their_impact(client, users_by_role, reviewer, vendor, who):
+    incident = vendor_services.incident_record(
+        vendor=vendor, recorded_by=reviewer, title="Leak", date_disclosed=dt.date.today(),
+        summary="S", severity="low",
+    )  # fmt: skip
+    client.force_login(users_by_role[who])
+    assert client.get(reverse("incident_list")).status_code == 200
+    assert client.get(reverse("incident_detail", args=[incident.pk])).status_code == 200
+
+
+def test_a_guessed_incident_is_404(client, reviewer):
+    client.force_login(reviewer)
+    assert client.get(reverse("incident_detail", args=[4242])).status_code == 404
+
+
+def test_hostile_text_is_escaped(client, reviewer, vendor):
+    client.force_login(reviewer)
+    record(
+        client, vendor, title="<script>alert(1)</script>", summary="<img src=x onerror=alert(1)>"
+    )
+    incident = Incident.objects.get()
+    page = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_the_list_filters_by_vendor_severity_and_date(client, reviewer, vendor):
+    other = VendorFactory(name="Other AI")
+    for v, severity, days in ((vendor, "high", 10), (other, "low", 200)):
+        vendor_services.incident_record(
+            vendor=v, recorded_by=reviewer, title=f"{v.name} {severity}", severity=severity,
+            date_disclosed=dt.date.today() - dt.timedelta(days=days), summary="S",
+        )  # fmt: skip
+    client.force_login(reviewer)
+
+    def titles(**params):
+        page = client.get(reverse("incident_list"), params).context["page"]
+        return [i.title for i in page.object_list]
+
+    assert titles() == ["Quillnote AI high", "Other AI low"]
+    assert titles(vendor=other.pk) == ["Other AI low"]
+    assert titles(severity="high") == ["Quillnote AI high"]
+    since = (dt.date.today() - dt.timedelta(days=90)).isoformat()
+    assert titles(since=since) == ["Quillnote AI high"]
