@@ -299,3 +299,9 @@ CLEARANCE_RISK_APPETITE = {
     "confidential": env.float("RISK_APPETITE_CONFIDENTIAL", default=25),
     "restricted": env.float("RISK_APPETITE_RESTRICTED", default=15),
 }
+
+# --- Audit trail --------------------------------------------------------------------------
+
+# Store a related object's name in the change, so showing a history needs no query per entry
+# (and a deleted user still reads as who they were).
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
