@@ -22,6 +22,7 @@ from assessments import coverage, selectors
 from assessments.charts import domain_chart
 from assessments.models import Assessment
 from vendors.models import CORE_EVIDENCE, DataClass
+from vendors.policy import out_of_policy_reasons
 from vendors.selectors import core_evidence_status
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,13 @@ def _context(assessment: Assessment, draft: bool) -> dict:
         "core_evidence": core_evidence_status(evidence),
         "core_kinds": CORE_EVIDENCE,
         "frameworks": coverage.framework_coverage(book),
+        "incidents": list(assessment.vendor.incidents.order_by("-date_disclosed")),
+        "usages": [
+            (usage, out_of_policy_reasons(usage))
+            for usage in assessment.vendor.usages.select_related("owner", "vendor").order_by(
+                "-active", "team"
+            )
+        ],
         "sections": [
             (
                 s,

@@ -229,3 +229,22 @@ def test_the_url_fetcher_serves_our_report_stylesheet():
     result = reports.url_fetcher("clearance-static:///reports/report.css")
     assert b"@page" in result["string"]
     assert result["mime_type"] == "text/css"
+
+
+def test_the_report_lists_the_vendors_incidents_and_usage(decided, reviewer, tmp_path):
+    import datetime as dt
+
+    from vendors import services as vendor_services
+
+    vendor_services.incident_record(
+        vendor=decided.vendor, recorded_by=reviewer, title="Prompt logs exposed",
+        date_disclosed=dt.date.today(), summary="A debug endpoint served logs.", severity="high",
+    )  # fmt: skip
+    vendor_services.usage_create(
+        created_by=reviewer, vendor=decided.vendor, team="Support desk", purpose="Ticket triage",
+        data_classes=["internal"], integration="api",
+    )  # fmt: skip
+    text = " ".join(pdf_text(reports.generate(decided)[2], tmp_path).split())
+    assert "Prompt logs exposed" in text
+    assert "Support desk" in text and "Ticket triage" in text
+    assert "Out of policy" in text  # the vendor was rejected
