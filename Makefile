@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lock lint bench-report clean
+.PHONY: run test install lock lint bench bench-report clean
 
 $(INSTALLED): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,14 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-# Benchmarks (not part of the test suite): see bench/ and the README.
+# Benchmarks (not part of the test suite): see bench/, the README and docs/performance.md.
+# `make bench` builds 10,000 vendors and 30,000 assessments on PostgreSQL (BENCH_PG_URL, by
+# default postgres://postgres@127.0.0.1:5432/postgres; a database clearance_bench is created
+# and dropped) and on SQLite, and measures the main pages behind gunicorn: about 9 minutes
+# on 2 cores. BENCH_ARGS passes options, e.g. BENCH_ARGS="--backend sqlite --vendors 1000".
+bench: $(INSTALLED)
+	$(BIN)/python bench/pages_bench.py $(BENCH_ARGS)
+
 bench-report: $(INSTALLED)
 	$(BIN)/python bench/report_bench.py --runs 7
 

@@ -7,6 +7,7 @@ for good, so a changed bank never changes an assessment that used the old one.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.urls import reverse
 
 from vendors.fields import ChoiceSetField
@@ -189,6 +190,8 @@ class Assessment(models.Model):
         indexes = [
             models.Index(fields=["vendor", "-created_at"]),
             models.Index(fields=["status", "-created_at"]),
+            # The assessment list's order: without it the database sorts every assessment.
+            models.Index(F("created_at").desc(), F("id").desc(), name="assessment_newest_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -319,7 +322,10 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["assessment", "pk"]
-        indexes = [models.Index(fields=["vendor", "status"])]
+        indexes = [
+            models.Index(fields=["vendor", "status"]),
+            models.Index(fields=["status", "severity"]),  # the dashboard's open-findings count
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()}: {self.question_text[:60]}"

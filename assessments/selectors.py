@@ -203,10 +203,15 @@ def dashboard_data(today) -> dict:
         index = today.month - 1 + i
         first = dt.date(today.year + index // 12, index % 12 + 1, 1)
         months.append((first, per_month.get(first, 0)))
-    findings = Finding.objects.filter(status=FindingStatus.OPEN).aggregate(
-        critical=Count("pk", filter=Q(severity="critical")),
-        high=Count("pk", filter=Q(severity="high")),
+    # order_by(): Meta.ordering would join assessments; the (status, severity) index answers it.
+    by_severity = dict(
+        Finding.objects.filter(status=FindingStatus.OPEN, severity__in=["critical", "high"])
+        .order_by()
+        .values_list("severity")
+        .annotate(n=Count("pk"))
+        .values_list("severity", "n")
     )
+    findings = {"critical": by_severity.get("critical", 0), "high": by_severity.get("high", 0)}
     return {
         "vendors": vendor_counts(today),
         "reassessment": reassessment,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from vendors.models import Criticality, DataClass, ServiceType, Tier, Vendor, VendorStatus
 from vendors.policy import out_of_policy_q
-from vendors.selectors import missing_core_evidence_q
+from vendors.selectors import ensure_evidence_summary, missing_core_evidence_q
 
 SORTS = {
     "name": [Lower("name")],
@@ -145,6 +145,7 @@ class VendorFilter(django_filters.FilterSet):
         )
 
     def filter_evidence(self, queryset, name, value):
+        queryset = ensure_evidence_summary(queryset)
         missing = missing_core_evidence_q()
         expired = Q(has_expired_evidence=True)
         expiring = Q(has_expiring_evidence=True)

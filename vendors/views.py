@@ -62,8 +62,10 @@ def _form_error_message(request):
 
 @role_required(READ)
 def vendor_list(request):
-    vendor_filter = VendorFilter(request.GET or None, queryset=selectors.vendor_list())
-    page = Paginator(vendor_filter.qs, VENDORS_PER_PAGE).get_page(request.GET.get("page"))
+    vendor_filter = VendorFilter(request.GET or None, queryset=Vendor.objects.all())
+    ids = vendor_filter.qs.values_list("pk", flat=True)
+    page = Paginator(ids, VENDORS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = selectors.vendor_page_rows(list(page.object_list))
     return render(
         request,
         "vendors/vendor_list.html",
