@@ -169,56 +169,34 @@ def incident_impact(incident) -> dict:
 
 
 def dashboard_data(today) -> dict:
-    """The dashboard's numbers, each one aggregate query whatever the number of vendors."""
+    """The dashboard's numbers, a handful of aggregate queries whatever the number of vendors.
+    The evidence counts read the vendors' stored summary, which the caller refreshes first
+    (vendors.services.evidence_summary_refresh)."""
     import datetime as dt
 
-    from django.db.models import Count, Q
-    from django.db.models.functions import TruncMonth
+    from django.db.models import Count
 
     from assessments.models import Finding, FindingStatus
     from vendors.models import Incident, Tier, UsageRecord, VendorStatus
     from vendors.policy import out_of_policy
     from vendors.selectors import vendor_counts
 
-    active = Vendor.objects.exclude(status__in=[VendorStatus.RETIRED, VendorStatus.REJECTED])
-    soon = today + dt.timedelta(days=30)
-    reassessment = active.aggregate(
-        overdue=Count("pk", filter=Q(next_reassessment_date__lt=today)),
-        due_30=Count("pk", filter=Q(next_reassessment_date__gte=today, next_reassessment_date__lte=soon)),
-        required=Count("pk", filter=Q(reassessment_required=True)),
-    )  # fmt: skip
-    tier_counts = dict(active.values_list("tier").annotate(n=Count("pk")).values_list("tier", "n"))
-    status_counts = dict(
-        Vendor.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    horizon = dt.date(today.year + (today.month + 11) // 12, (today.month + 11) % 12 + 1, 1)
-    per_month = dict(
-        active.filter(next_reassessment_date__gte=today.replace(day=1),
-                      next_reassessment_date__lt=horizon)
-        .annotate(month=TruncMonth("next_reassessment_date"))
-        .values_list("month").annotate(n=Count("pk")).values_list("month", "n")
-    )  # fmt: skip
-    months = []
-    for i in range(12):
-        index = today.month - 1 + i
-        first = dt.date(today.year + index // 12, index % 12 + 1, 1)
-        months.append((first, per_month.get(first, 0)))
+    counts = vendor_counts(today)
     # order_by(): Meta.ordering would join assessments; the (status, severity) index answers it.
     by_severity = dict(
         Finding.objects.filter(status=FindingStatus.OPEN, severity__in=["critical", "high"])
         .order_by()
         .values_list("severity")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # COUNT(*), not COUNT(id): the index alone answers it
         .values_list("severity", "n")
     )
     findings = {"critical": by_severity.get("critical", 0), "high": by_severity.get("high", 0)}
     return {
-        "vendors": vendor_counts(today),
-        "reassessment": reassessment,
-        "tiers": [(t, tier_counts.get(t.value, 0)) for t in Tier]
-        + [(None, tier_counts.get("", 0))],
-        "statuses": [(s, status_counts.get(s.value, 0)) for s in VendorStatus],
-        "months": months,
+        "vendors": counts["headline"],
+        "reassessment": counts["reassessment"],
+        "tiers": [(t, counts["tiers"][t.value]) for t in Tier] + [(None, counts["tiers"][""])],
+        "statuses": [(s, counts["statuses"][s.value]) for s in VendorStatus],
+        "months": counts["months"],
         "out_of_policy": out_of_policy(UsageRecord.objects.all()).count(),
         "incidents_90": Incident.objects.filter(
             date_disclosed__gte=today - dt.timedelta(days=90)

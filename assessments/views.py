@@ -39,7 +39,9 @@ ASSESSMENTS_PER_PAGE = 50
 def dashboard(request):
     from assessments.charts import TIER_COLOURS, bar_chart
 
-    data = selectors.dashboard_data(timezone.localdate())
+    today = timezone.localdate()
+    vendor_services.evidence_summary_refresh(today=today)
+    data = selectors.dashboard_data(today)
     tier_chart = bar_chart(
         [(t.label if t else "None", n, TIER_COLOURS.get(t.value if t else "", "#adb5bd"))
          for t, n in data["tiers"]],

@@ -10,8 +10,8 @@ usage records, incidents and the audit trail in bulk (bench/seed_bulk.py), colle
 static files and starts gunicorn with 2 workers and DEBUG off. Then, logged in as a security
 reviewer, it requests each main page `--runs` times after `--warmups` warm-ups (the pages
 interleaved, so that the machine's noise falls on all of them alike) and prints, per page, the
-median and 95th-percentile time, the ratio to the floor (an anonymous GET of the login page:
-a minimal template, no query) and the number of SQL queries (counted in-process with the
+median and 95th-percentile time, the ratio to the floor (bench/floor_urls.py: one query for
+50 vendors and a minimal template of them, served by the same gunicorn) and the number of SQL queries (counted in-process with the
 Django test client and CaptureQueriesContext against the same database), beside the targets
 of issue 9. Then `wrk -t2 -c8` on the vendor list. gunicorn is stopped, the database dropped
 and the temporary files deleted, also on error or Ctrl-C. Method: docs/performance.md.
@@ -150,7 +150,7 @@ def count_queries(pages: list[tuple[str, str]], username: str, runs: int = 5) ->
     anonymous = Client(HTTP_HOST="127.0.0.1")
     results = {}
     for name, url in pages:
-        who = anonymous if url.startswith("/accounts/login/") else client
+        who = anonymous if url == FLOOR[1] else client
         response = who.get(url)
         if response.status_code != 200:
             raise RuntimeError(f"{name}: {url} answered {response.status_code} in process")
@@ -172,29 +172,6 @@ def count_queries(pages: list[tuple[str, str]], username: str, runs: int = 5) ->
             "slowest_ms": 1000 * statistics.median(s[3][0] for s in samples),
         }
     return results
-
-
-def issue_floor_in_process(runs: int = 30) -> float:
-    """The floor issue 9 describes, which the benchmark cannot add to the app as a view: one
-    query and a minimal template rendering the same 50 vendor rows. Measured in process (no
-    HTTP, no middleware), median ms; read beside the vendor list's in-process time."""
-    from django.db.models.functions import Lower
-    from django.template import engines
-
-    from vendors.models import Vendor
-
-    template = engines["django"].from_string(
-        "<table>{% for v in rows %}<tr><td><a href='/vendors/{{ v.pk }}/'>{{ v.name }}</a></td>"
-        "<td>{{ v.get_service_type_display }}</td><td>{{ v.get_status_display }}</td>"
-        "<td>{{ v.tier }}</td><td>{{ v.residual_score }}</td><td>{{ v.data_classes }}</td>"
-        "<td>{{ v.next_reassessment_date|date:'j M Y' }}</td></tr>{% endfor %}</table>"
-    )
-    times = []
-    for _ in range(runs + 3):
-        started = time.perf_counter()
-        template.render({"rows": list(Vendor.objects.order_by(Lower("name"))[:50])})
-        times.append(time.perf_counter() - started)
-    return 1000 * statistics.median(times[3:])
 
 
 # --- Through gunicorn -------------------------------------------------------------------------
@@ -277,7 +254,7 @@ def measure(
             done = times[name]
             if len(done) >= 10 and sum(done) > 1000 * budget:
                 continue
-            headers = {} if url.startswith("/accounts/login/") else {"Cookie": cookie}
+            headers = {} if url == FLOOR[1] else {"Cookie": cookie}
             started = time.perf_counter()
             response = session.get(base + url, headers=headers, allow_redirects=False, timeout=60)
             _ = response.content
@@ -332,7 +309,8 @@ def pages_for(seeded, vendors: int) -> tuple[list[tuple[str, str]], int]:
     ], deep  # fmt: skip
 
 
-FLOOR = ("floor: login page, anonymous", "/accounts/login/")
+# Requested without the session cookie: the floor is a bare view, not a signed-in page.
+FLOOR = ("floor: 50 vendors, 1 query", "/bench/floor/")
 
 
 def run_backend(args, backend: str) -> dict:
@@ -355,7 +333,8 @@ def run_backend(args, backend: str) -> dict:
             database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
+            # The application's settings with the floor's URL added (bench/floor_settings.py).
+            "DJANGO_SETTINGS_MODULE": "bench.floor_settings",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -396,7 +375,6 @@ def run_backend(args, backend: str) -> dict:
 
         pages, deep = pages_for(seeded, args.vendors)
         counted = count_queries([FLOOR, *pages], seeded.login_username)
-        issue_floor = issue_floor_in_process()
         connections.close_all()
 
         port = free_port()
@@ -426,7 +404,7 @@ def run_backend(args, backend: str) -> dict:
         result.update(
             sizes=vars(sizes), counts=seeded.counts, seed_seconds=seed_seconds,
             seed_steps=seeded.seconds, migrate_seconds=migrate_seconds, rows=rows, wrk=wrk,
-            deep_page=deep, issue_floor_inproc_ms=issue_floor, runs=args.runs,
+            deep_page=deep, runs=args.runs,
             warmups=args.warmups, load_after=os.getloadavg(),
         )  # fmt: skip
         print_table(result)
@@ -513,10 +491,6 @@ def print_table(result: dict) -> None:
             f"{row['page']:<34} {row['inproc_ms']:>8.1f} {row['sql_ms']:>7.1f} "
             f"{row['inproc_ms'] - row['sql_ms']:>7.1f}  {slowest}"
         )
-    print(
-        f"issue 9's floor (one query + a minimal template of the same 50 rows), in process: "
-        f"{result['issue_floor_inproc_ms']:.1f} ms"
-    )
 
 
 def print_combined(results: list[dict]) -> None:

@@ -377,6 +377,7 @@ class _Builder:
         self._step("users", self.users)
         self._step("vendors", self.vendors)
         self._step("evidence", self.evidence)
+        self._step("evidence summary", self.evidence_summary)
         self._step("assessments", self.assessments)
         self._step("answers", self.answers)
         self._step("scores", self.scores)
@@ -635,6 +636,12 @@ class _Builder:
         self.counts["evidence"] = len(records)
 
     # Assessments, scores, findings -------------------------------------------------------------
+
+    def evidence_summary(self):
+        """What the evidence-change receiver would have stored, had bulk_create sent signals."""
+        from vendors.services import evidence_summary_refresh
+
+        self.counts["vendors with evidence summary"] = evidence_summary_refresh(today=self.today)
 
     def _plan(self) -> dict:
         """Per vendor, its assessments oldest first: (status, profile index, dates)."""

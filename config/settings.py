@@ -119,6 +119,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+    # vendor_name_order_idx includes `name` for PostgreSQL's index-only scans; SQLite ignores
+    # included columns (its indexes carry the row id already), and Django warns about it.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -223,6 +226,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 # Every periodic task is declared here, in one place.
 CELERY_BEAT_SCHEDULE = {
+    "nightly-evidence-summary": {
+        "task": "vendors.tasks.refresh_evidence_summaries",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "daily-reminder-sweep": {
         "task": "assessments.tasks.reminder_sweep",
         "schedule": crontab(hour=6, minute=0),  # in TIME_ZONE (CELERY_TIMEZONE)

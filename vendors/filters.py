@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from vendors.models import Criticality, DataClass, ServiceType, Tier, Vendor, VendorStatus
 from vendors.policy import out_of_policy_q
-from vendors.selectors import ensure_evidence_summary, missing_core_evidence_q
 
 SORTS = {
     "name": [Lower("name")],
@@ -145,10 +144,10 @@ class VendorFilter(django_filters.FilterSet):
         )
 
     def filter_evidence(self, queryset, name, value):
-        queryset = ensure_evidence_summary(queryset)
-        missing = missing_core_evidence_q()
-        expired = Q(has_expired_evidence=True)
-        expiring = Q(has_expiring_evidence=True)
+        # The stored summary, which the views refresh before filtering.
+        missing = Q(evidence_missing_core=True)
+        expired = Q(evidence_expired=True)
+        expiring = Q(evidence_expiring=True)
         return queryset.filter(
             {"missing": missing, "expired": expired, "expiring": expiring}.get(
                 value, missing | expired | expiring

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -92,6 +93,11 @@ class VendorStatus(models.TextChoices):
 # --- Vendor -----------------------------------------------------------------------------------
 
 
+EVIDENCE_SUMMARY_FIELDS = frozenset(
+    ["evidence_expired", "evidence_expiring", "evidence_missing_core", "evidence_summary_on"]
+)
+
+
 class Vendor(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True, editable=False)
@@ -145,6 +151,16 @@ class Vendor(models.Model):
     reassessment_reason = models.CharField(max_length=300, blank=True)
     reassessment_required_since = models.DateField(null=True, blank=True)
 
+    # The evidence summary the vendor list and the dashboard show, stored so that they read
+    # three columns instead of running seven subqueries per vendor. It depends on the evidence
+    # and on today: vendors.services.evidence_summary_refresh recomputes it for one vendor when
+    # its evidence changes, and for every vendor whose `evidence_summary_on` is not today
+    # before a page reads it (and each night, so that nobody waits for it).
+    evidence_expired = models.BooleanField(default=False, editable=False)
+    evidence_expiring = models.BooleanField(default=False, editable=False)
+    evidence_missing_core = models.BooleanField(default=True, editable=False)
+    evidence_summary_on = models.DateField(null=True, editable=False)
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
@@ -167,10 +183,45 @@ class Vendor(models.Model):
             models.Index(fields=["service_type"]),
             models.Index(fields=["next_reassessment_date"]),
             models.Index(fields=["updated_at"]),
+            models.Index(fields=["evidence_summary_on"]),
+            # Narrow copies of what the dashboard counts and the usage policy check reads:
+            # the database answers those from these indexes alone instead of reading the
+            # whole, wide vendor table (docs/performance.md).
+            models.Index(
+                fields=[
+                    "status",
+                    "tier",
+                    "next_reassessment_date",
+                    "reassessment_required",
+                    "evidence_expired",
+                    "evidence_expiring",
+                    "evidence_missing_core",
+                ],
+                name="vendor_dashboard_idx",
+            ),  # fmt: skip
+            models.Index(
+                fields=["id", "status", "approved_data_classes", "special_categories"],
+                name="vendor_policy_idx",
+            ),
+            # The list's pages in name order, deep ones too: the ids come from the index alone
+            # (PostgreSQL needs `name` itself in the index to skip the table).
+            models.Index(Lower("name"), F("id"), name="vendor_name_order_idx", include=["name"]),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # The evidence summary is written only by evidence_summary_refresh, with queryset
+        # updates. Saving a vendor (a form, a sign-off) must not put back the summary it was
+        # loaded with, which evidence recorded in the meantime may have changed.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in EVIDENCE_SUMMARY_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("vendor_detail", args=[self.pk])
@@ -493,6 +544,11 @@ class UsageRecord(models.Model):
         indexes = [
             models.Index(fields=["vendor", "active"]),
             models.Index(Lower("team"), name="usage_team_lower_idx"),
+            # The out-of-policy check and count, from the index alone (docs/performance.md).
+            models.Index(
+                fields=["active", "vendor", "data_classes", "special_categories"],
+                name="usage_policy_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from auditlog.context import auditlog_value, set_actor
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from vendors.models import (
@@ -22,6 +23,7 @@ from vendors.models import (
     Vendor,
     VendorStatus,
 )
+from vendors.selectors import evidence_summary_values, stale_evidence_summary_q
 from vendors.uploads import check_upload
 
 VENDOR_EDITABLE_FIELDS = [
@@ -96,6 +98,27 @@ def _unique_slug(name: str, exclude_pk=None) -> str:
     return slug
 
 
+def evidence_summary_refresh(*, today: dt.date | None = None, vendor_ids=None) -> int:
+    """Recompute the stored evidence summary (Vendor.evidence_*) as of `today`: for the
+    vendors `vendor_ids`, or, when None, for every vendor whose summary is not of today.
+    One UPDATE; returns the number of vendors written.
+
+    Pages that show or filter by the summary call it first (cheap when nothing is stale: an
+    indexed EXISTS), so a summary never outlives the day it was computed for."""
+    today = today or timezone.localdate()
+    vendors = Vendor.objects.order_by()
+    if vendor_ids is not None:
+        vendors = vendors.filter(pk__in=vendor_ids)
+    else:
+        stale = vendors.filter(stale_evidence_summary_q(today))
+        # Look before writing: on SQLite an UPDATE takes the write lock even when it
+        # changes nothing, and pages call this on every view.
+        if not stale.exists():
+            return 0
+        vendors = stale
+    return vendors.update(**evidence_summary_values(today))
+
+
 @transaction.atomic
 def vendor_create(*, created_by, **fields) -> Vendor:
     vendor = Vendor(created_by=created_by, **fields)
@@ -142,7 +165,6 @@ def vendor_flag_reassessment(vendor: Vendor, *, reason: str, flagged_by) -> Vend
     at once (an incident, or a material change such as more sensitive data)."""
     from django.contrib.auth import get_user_model
     from django.urls import reverse
-    from django.utils import timezone
 
     from notifications import services as notifications
 

@@ -962,3 +962,14 @@ def test_the_beat_task_sweeps_today_and_reports_what_it_did(
 
     assert outcome == {"planned": 1, "claimed": 1, "drafts_created": 1, "redispatched": 0}
     assert len(mail.outbox) == 1
+
+
+def test_the_evidence_summaries_are_refreshed_each_night_for_the_new_day(settings):
+    from vendors.tasks import refresh_evidence_summaries
+
+    entry = settings.CELERY_BEAT_SCHEDULE["nightly-evidence-summary"]
+
+    assert entry["task"] == "vendors.tasks.refresh_evidence_summaries"
+    assert entry["task"] == refresh_evidence_summaries.name
+    assert entry["schedule"] == crontab(hour=0, minute=5)
+    assert refresh_evidence_summaries.name in celery_app.tasks

@@ -167,3 +167,20 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_vendors(client, 
     assert len(response.context["page"].object_list) == 50
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
     assert len(large) <= 8
+
+
+def test_evidence_that_runs_out_overnight_shows_as_expired_the_next_morning(
+    client, reviewer, vendor, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 3, 10, 9, 0), tick=True)
+    Evidence.objects.create(vendor=vendor, kind="dpa", expires_on=dt.date(2026, 3, 10))
+    client.force_login(reviewer)
+    assert names(list_page(client, evidence="expiring")) == ["Quillnote AI"]
+    assert names(list_page(client, evidence="expired")) == []
+
+    time_machine.move_to(dt.datetime(2026, 3, 11, 7, 0), tick=True)  # no nightly task ran
+    client.force_login(reviewer)  # a new working day, a new session
+
+    assert names(list_page(client, evidence="expired")) == ["Quillnote AI"]
+    assert names(list_page(client, evidence="expiring")) == []
+    assert 'badge-status-expired">Expired' in list_page(client).content.decode()

@@ -1,7 +1,9 @@
 from django import template
 from django.template.defaultfilters import date as format_date
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from vendors.models import EVIDENCE_FACTS, Evidence
+from vendors.models import EVIDENCE_FACTS, Evidence, Tier, VendorStatus
 
 register = template.Library()
 
@@ -45,3 +47,30 @@ def person(user, empty: str = "—") -> str:
     if user is None:
         return empty
     return user.get_full_name() or user.get_username()
+
+
+# Badges are filters rather than {% include %}s: the vendor list shows two per row, and an
+# include costs a template context and a render each time (docs/performance.md).
+STATUS_BADGE_CLASSES = {
+    VendorStatus.APPROVED: "text-bg-success",
+    VendorStatus.APPROVED_WITH_CONDITIONS: "text-bg-info",
+    VendorStatus.REJECTED: "text-bg-danger",
+    VendorStatus.RETIRED: "text-bg-dark",
+    VendorStatus.IN_REVIEW: "text-bg-primary",
+}
+NOT_ASSESSED = mark_safe('<span class="text-body-secondary small text-nowrap">Not assessed</span>')  # noqa: S308
+
+
+@register.filter
+def status_badge(vendor) -> str:
+    """The vendor's status as a coloured badge."""
+    css = STATUS_BADGE_CLASSES.get(vendor.status, "text-bg-secondary")
+    return format_html('<span class="badge {}">{}</span>', css, vendor.get_status_display())
+
+
+@register.filter
+def tier_badge(tier: str) -> str:
+    """A risk tier (Tier value, or "" before any decision) as a coloured badge."""
+    if tier not in Tier.values:
+        return NOT_ASSESSED
+    return format_html('<span class="badge tier-{}">{}</span>', tier, Tier(tier).label)
