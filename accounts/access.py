@@ -74,6 +74,26 @@ def role_required(allowed: Iterable[Role]) -> Callable:
     return decorator
 
 
+def _session_expired(message: str):
+    from django.http import JsonResponse
+
+    return JsonResponse({"error": "session_expired", "message": message}, status=401)
+
+
+def api_login_required(view: Callable) -> Callable:
+    """For endpoints called by page scripts that every signed-in user may call, as the vendor
+    picker on "Can we use it?", which users without a role may ask: an anonymous request
+    answers 401 with JSON instead of a redirect to the login page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return _session_expired("Your session has expired. Log in again.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def api_role_required(allowed: Iterable[Role]) -> Callable:
     """Like role_required, for endpoints called by page scripts (autosave): an expired
     session answers 401 with JSON instead of a redirect to the login page, so the script can
@@ -86,11 +106,7 @@ def api_role_required(allowed: Iterable[Role]) -> Callable:
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return JsonResponse(
-                    {"error": "session_expired",
-                     "message": "Your session has expired. Log in again to save."},
-                    status=401,
-                )  # fmt: skip
+                return _session_expired("Your session has expired. Log in again to save.")
             if not has_role(request.user, allowed):
                 return JsonResponse(
                     {"error": "forbidden", "message": "Your role cannot change this."}, status=403

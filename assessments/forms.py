@@ -8,7 +8,12 @@ from assessments.models import (
     FindingStatus,
     QuestionnaireTemplate,
 )
-from vendors.models import DataClass, Incident, IncidentSeverity, SpecialCategory, Vendor
+from vendors.forms import VendorChoiceField
+from vendors.models import DataClass, Incident, IncidentSeverity, SpecialCategory
+from vendors.widgets import VendorSearchInput
+
+# The filter bars' fields are small.
+FILTER_VENDOR_WIDGET = {"class": "form-control form-control-sm"}
 
 
 class StartAssessmentForm(forms.Form):
@@ -121,15 +126,12 @@ class IncidentForm(forms.ModelForm):
             "date_disclosed": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "summary": forms.Textarea(attrs={"rows": 4}),
         }
+        field_classes = {"vendor": VendorChoiceField}
 
     source_link = forms.URLField(
         required=False, max_length=500, assume_scheme="https",
         help_text="The vendor's disclosure or a news report.",
     )  # fmt: skip
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["vendor"].queryset = Vendor.objects.order_by("name")
 
     def clean_date_disclosed(self):
         day = self.cleaned_data["date_disclosed"]
@@ -145,8 +147,10 @@ class IncidentForm(forms.ModelForm):
 
 
 class IncidentFilterForm(forms.Form):
-    vendor = forms.ModelChoiceField(
-        queryset=Vendor.objects.order_by("name"), required=False, empty_label="Any vendor"
+    vendor = VendorChoiceField(
+        required=False,
+        empty_label="Any vendor",
+        widget=VendorSearchInput(attrs=FILTER_VENDOR_WIDGET),
     )
     severity = forms.ChoiceField(
         choices=[("", "Any severity"), *IncidentSeverity.choices], required=False
@@ -158,9 +162,7 @@ class IncidentFilterForm(forms.Form):
 
 
 class CanWeUseForm(forms.Form):
-    vendor = forms.ModelChoiceField(
-        queryset=Vendor.objects.order_by("name"), label="AI vendor or service"
-    )
+    vendor = VendorChoiceField(label="AI vendor or service")
     data_class = forms.ChoiceField(
         choices=DataClass.choices,
         label="Most sensitive data you would send",
@@ -177,6 +179,8 @@ class FindingFilterForm(forms.Form):
         choices=FindingSeverity.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     status = forms.ChoiceField(choices=[("", "Any status"), *FindingStatus.choices], required=False)
-    vendor = forms.ModelChoiceField(
-        queryset=Vendor.objects.order_by("name"), required=False, empty_label="Any vendor"
+    vendor = VendorChoiceField(
+        required=False,
+        empty_label="Any vendor",
+        widget=VendorSearchInput(attrs=FILTER_VENDOR_WIDGET),
     )

@@ -432,7 +432,8 @@ def incident_list(request):
         if form.cleaned_data["since"]:
             incidents = incidents.filter(date_disclosed__gte=form.cleaned_data["since"])
     page = Paginator(incidents, INCIDENTS_PER_PAGE).get_page(request.GET.get("page"))
-    filtered = any(request.GET.get(k) for k in ("vendor", "severity", "since"))
+    # vendor__search: a vendor named in the picker's box, without a picked pk.
+    filtered = any(request.GET.get(k) for k in ("vendor", "vendor__search", "severity", "since"))
     return render(
         request, "assessments/incident_list.html",
         {"page": page, "form": form, "filtered": filtered},
@@ -516,7 +517,7 @@ def finding_list(request):
             findings = findings.filter(vendor=form.cleaned_data["vendor"])
     findings = findings.order_by("vendor__name", "pk")
     page = Paginator(findings, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
-    filtered = any(request.GET.get(k) for k in ("severity", "status", "vendor"))
+    filtered = any(request.GET.get(k) for k in ("severity", "status", "vendor", "vendor__search"))
     return render(
         request, "assessments/finding_list.html",
         {"page": page, "form": form, "filtered": filtered},

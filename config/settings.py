@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's own widget templates, for FORM_RENDERER below
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -103,6 +104,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's template engine, so a widget's template can live in
+# templates/ beside the pages that use it (vendors.widgets.VendorSearchInput).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -----------------------------------------------------------------------------
 

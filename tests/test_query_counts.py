@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from assessments import services
 from assessments.loader import load_banks
@@ -66,10 +67,25 @@ PAGES = {
     ),
     "framework coverage": lambda v: reverse("assessment_coverage", args=[v.assessments.get().pk]),
     "usage list": lambda v: reverse("usage_list") + "?out_of_policy=yes",
+    "usage list, one vendor": lambda v: reverse("usage_list") + f"?vendor={v.pk}",
+    "usage list, a vendor by name": lambda v: (
+        reverse("usage_list") + "?" + urlencode({"vendor": "", "vendor__search": v.name})
+    ),
     "incident list": lambda v: reverse("incident_list"),
     "incident impact": lambda v: reverse("incident_detail", args=[v.incidents.get().pk]),
     "findings": lambda v: reverse("finding_list") + "?severity=critical&severity=high",
     "can we use it": lambda v: reverse("can_we_use") + f"?vendor={v.pk}&data_class=internal",
+    "can we use it, picked": lambda v: (
+        reverse("can_we_use")
+        + "?"
+        + urlencode({"vendor": v.pk, "vendor__search": v.name, "data_class": "internal"})
+    ),
+    "can we use it, by name": lambda v: (
+        reverse("can_we_use")
+        + "?"
+        + urlencode({"vendor": "", "vendor__search": v.name, "data_class": "internal"})
+    ),
+    "vendor picker suggestions": lambda v: reverse("vendor_lookup") + "?q=vendor",
     "reminder log": lambda v: reverse("reminder_log"),
 }
 

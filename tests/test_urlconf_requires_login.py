@@ -20,8 +20,8 @@ PUBLIC = {
 }
 
 # Endpoints called by page scripts answer 401 (JSON) instead of redirecting, so the script
-# can keep the unsaved answer and tell the user to log in again.
-SCRIPT_ENDPOINTS = {"answer_autosave"}
+# can keep the unsaved answer (or what was typed) and tell the user to log in again.
+SCRIPT_ENDPOINTS = {"answer_autosave", "vendor_lookup"}
 
 SAMPLE_BY_CONVERTER = {
     IntConverter: "1",

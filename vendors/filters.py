@@ -8,8 +8,10 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from vendors.forms import VendorChoiceField
 from vendors.models import Criticality, DataClass, ServiceType, Tier, Vendor, VendorStatus
 from vendors.policy import out_of_policy_q
+from vendors.widgets import VendorSearchInput
 
 SORTS = {
     "name": [Lower("name")],
@@ -155,16 +157,25 @@ class VendorFilter(django_filters.FilterSet):
         )
 
 
+class VendorPickerFilter(django_filters.ModelChoiceFilter):
+    """A vendor picked with the type-ahead (vendors.forms.VendorChoiceField): a typed name
+    that matches no vendor is an error that quotes it."""
+
+    field_class = VendorChoiceField
+
+
 class UsageFilter(django_filters.FilterSet):
     """Filters a queryset annotated by vendors.policy.annotate_policy.
 
     Query parameters (the dashboard links to them): vendor=<pk>, team=<text>,
-    out_of_policy=yes|no, state=active|ended.
+    out_of_policy=yes|no, state=active|ended. The filter bar's vendor picker also sends
+    vendor__search=<the name shown>, which wins when it disagrees with the pk.
     """
 
-    vendor = django_filters.ModelChoiceFilter(
-        queryset=Vendor.objects.only("pk", "name").order_by(Lower("name")),
+    vendor = VendorPickerFilter(
+        queryset=Vendor.objects.only("pk", "name"),
         empty_label="Any vendor",
+        widget=VendorSearchInput(attrs={"class": "form-control form-control-sm"}),
     )
     team = django_filters.CharFilter(method="search_team", label="Team")
     out_of_policy = django_filters.ChoiceFilter(

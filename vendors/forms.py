@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 
+from vendors.lookup import normalise_name
 from vendors.models import (
     EVIDENCE_FACTS,
     REQUIRED_FACTS,
@@ -21,6 +22,7 @@ from vendors.models import (
 )
 from vendors.services import MANUAL_STATUSES, USAGE_FIELDS, VENDOR_EDITABLE_FIELDS
 from vendors.uploads import ACCEPT_ATTRIBUTE, check_upload
+from vendors.widgets import VendorPick, VendorSearchInput
 
 
 class DateInput(forms.DateInput):
@@ -201,8 +203,48 @@ class EvidenceKindForm(forms.Form):
 
 
 class VendorChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, vendor):
-        return f"{vendor.name} ({vendor.get_status_display().lower()})"
+    """A vendor, picked with the type-ahead (vendors.widgets.VendorSearchInput); cleans to a
+    Vendor of `queryset` (every vendor by default), or None when nothing was picked.
+
+    What the box says wins over the hidden pk when the two disagree, because without
+    JavaScript nothing clears the pk when someone edits the text: the vendor is then the one
+    of that name, ignoring case. A name that matches no vendor is an error that quotes it.
+    `empty_label` becomes the box's placeholder ("Any vendor" in filters).
+    """
+
+    widget = VendorSearchInput
+    default_error_messages = {
+        "invalid_choice": "That vendor does not exist (any more). Pick one from the suggestions.",
+        "unknown_name": "No vendor is called “%(name)s”. Pick one from the suggestions.",
+    }
+
+    def __init__(self, queryset=None, *, empty_label=None, **kwargs):
+        if queryset is None:
+            queryset = Vendor.objects.all()
+        super().__init__(queryset, empty_label=empty_label, **kwargs)
+        self.widget.attrs.setdefault("placeholder", empty_label or "Type a vendor’s name")
+
+    def to_python(self, value):
+        if not isinstance(value, VendorPick):
+            return super().to_python(value)
+        if value.text is None:
+            return super().to_python(value.pk)
+        text = normalise_name(value.text)
+        if not text:
+            return None
+        if value.pk:
+            try:
+                vendor = super().to_python(value.pk)
+            except ValidationError:
+                vendor = None
+            if vendor is not None and vendor.name.lower() == text.lower():
+                return vendor
+        try:
+            return self.queryset.alias(lname=Lower("name")).get(lname=text.lower())
+        except Vendor.DoesNotExist:
+            raise ValidationError(
+                self.error_messages["unknown_name"], code="unknown_name", params={"name": text}
+            ) from None
 
 
 class UsageForm(forms.ModelForm):
@@ -226,12 +268,13 @@ class UsageForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["vendor"].queryset = Vendor.objects.order_by(Lower("name"))
         self.fields["owner"].queryset = (
             get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
         )
         self.helper = FormHelper()
         self.helper.form_tag = False
+        # The page loads the picker's script at the end of the body, after the fields it binds.
+        self.helper.include_media = False
         self.helper.layout = Layout(
             Row(Column("vendor", css_class="col-md-6"), Column("team", css_class="col-md-6")),
             "purpose",

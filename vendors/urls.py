@@ -6,6 +6,7 @@ urlpatterns = [
     path("vendors/", views.vendor_list, name="vendor_list"),
     path("vendors/export.csv", views.vendor_export, name="vendor_export"),
     path("vendors/new/", views.vendor_create, name="vendor_create"),
+    path("vendors/lookup/", views.vendor_lookup, name="vendor_lookup"),
     path("vendors/<int:pk>/", views.vendor_detail, name="vendor_detail"),
     path("vendors/<int:pk>/edit/", views.vendor_edit, name="vendor_edit"),
     path("vendors/<int:pk>/retire/", views.vendor_retire, name="vendor_retire"),

@@ -8,15 +8,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.access import has_role, role_required
+from accounts.access import api_login_required, has_role, role_required
 from accounts.roles import EDIT, READ
-from vendors import selectors, services, usage_csv
+from vendors import lookup, selectors, services, usage_csv
 from vendors.filters import UsageFilter, VendorFilter
 from vendors.forms import (
     ConfirmForm,
@@ -606,3 +606,16 @@ def _usage_import_confirm(request):
     messages.success(request, f"{summary} All are within policy.")
     return redirect("usage_list")
 
+
+# --- The vendor picker's suggestions ----------------------------------------------------------
+
+
+@api_login_required
+@require_GET
+def vendor_lookup(request):
+    """Suggestions for the vendor picker (static/js/vendor_picker.js) as JSON:
+    {"results": [{"id", "name", "status", "retired"}, ...], "more": bool}, at most
+    lookup.SUGGESTIONS_LIMIT vendors whose name contains `q`. Every signed-in user may ask,
+    as every one may use "Can we use it?"; anonymous requests get 401 JSON."""
+    results, more = lookup.vendor_suggestions(request.GET.get("q", ""))
+    return JsonResponse({"results": results, "more": more})

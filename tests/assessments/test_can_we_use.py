@@ -80,3 +80,42 @@ def test_the_page_says_no_with_reasons(client, reviewer):
 
 def test_anonymous_must_log_in(client, db):
     assert client.get(reverse("can_we_use")).status_code == 302
+
+
+# --- The vendor picker on the page ------------------------------------------------------------
+
+
+def test_a_vendor_given_by_pk_is_shown_by_name_in_the_picker(client, reviewer):
+    vendor = VendorFactory(name="Quillnote AI", status="approved",
+                           approved_data_classes=["public"])  # fmt: skip
+    client.force_login(reviewer)
+    response = client.get(reverse("can_we_use"), {"vendor": vendor.pk, "data_class": "public"})
+    page = response.content.decode()
+    assert f'<input type="hidden" name="vendor" value="{vendor.pk}"' in page
+    assert 'name="vendor__search" value="Quillnote AI"' in page
+    assert "js/vendor_picker.js" in page
+    assert "<select" not in page
+
+
+def test_without_javascript_the_vendors_full_name_is_enough(client, reviewer):
+    VendorFactory(name="Quillnote AI", status="approved", approved_data_classes=["public"])
+    client.force_login(reviewer)
+    response = client.get(
+        reverse("can_we_use"),
+        {"vendor": "", "vendor__search": "quillnote ai", "data_class": "public"},
+    )
+    assert "Yes, you may" in response.content.decode()
+    assert response.context["vendor"].name == "Quillnote AI"
+
+
+def test_a_name_that_matches_no_vendor_is_said_and_kept_in_the_box(client, reviewer):
+    VendorFactory(name="Quillnote AI")
+    client.force_login(reviewer)
+    response = client.get(
+        reverse("can_we_use"), {"vendor": "", "vendor__search": "Quilnote", "data_class": "public"}
+    )
+    page = response.content.decode()
+    assert "No vendor is called “Quilnote”. Pick one from the suggestions." in page
+    assert 'name="vendor__search" value="Quilnote"' in page
+    assert 'class="invalid-feedback" id="id_vendor_error"' in page
+    assert response.context["decision"] is None

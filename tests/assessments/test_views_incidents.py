@@ -1,6 +1,7 @@
 """The incident register and its impact view: record a breach, see at once who was exposed."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -90,6 +91,35 @@ def test_a_future_disclosure_date_is_refused_and_the_form_kept(client, reviewer,
     assert not Incident.objects.exists()
 
 
+# No suggestion was picked: the picker's hidden pk is empty and only its box names the vendor.
+NOT_PICKED = SimpleNamespace(pk="")
+
+
+def test_the_vendor_may_be_typed_by_its_full_name(client, reviewer, vendor):
+    client.force_login(reviewer)
+    response = record(client, NOT_PICKED, vendor__search="quillnote AI")
+    assert response.status_code == 302
+    assert Incident.objects.get().vendor == vendor
+
+
+def test_a_typed_vendor_that_does_not_exist_is_refused_keeping_the_text(client, reviewer, vendor):
+    client.force_login(reviewer)
+    response = record(client, NOT_PICKED, vendor__search="Quilnote")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "No vendor is called “Quilnote”. Pick one from the suggestions." in page
+    assert 'name="vendor__search" value="Quilnote"' in page
+    assert page.count("js/vendor_picker.js") == 1
+    assert not Incident.objects.exists()
+
+
+def test_a_link_from_the_vendor_page_shows_the_vendor_by_name(client, reviewer, vendor):
+    client.force_login(reviewer)
+    page = client.get(reverse("incident_create"), {"vendor": vendor.pk}).content.decode()
+    assert f'<input type="hidden" name="vendor" value="{vendor.pk}"' in page
+    assert 'name="vendor__search" value="Quillnote AI"' in page
+
+
 def test_a_source_link_must_be_a_web_address(client, reviewer, vendor):
     client.force_login(reviewer)
     response = record(client, vendor, source_link="javascript:alert(1)")
@@ -153,3 +183,20 @@ def test_the_list_filters_by_vendor_severity_and_date(client, reviewer, vendor):
     assert titles(severity="high") == ["Quillnote AI high"]
     since = (dt.date.today() - dt.timedelta(days=90)).isoformat()
     assert titles(since=since) == ["Quillnote AI high"]
+    assert titles(vendor="", vendor__search="other ai") == ["Other AI low"]
+
+
+def test_the_list_says_when_a_typed_vendor_does_not_exist(client, reviewer, vendor):
+    client.force_login(reviewer)
+    response = client.get(reverse("incident_list"), {"vendor": "", "vendor__search": "Quilnote"})
+    page = response.content.decode()
+    error = "No vendor is called “Quilnote”. Pick one from the suggestions."
+    assert f'id="id_vendor_error">{error}</div>' in page  # the box's aria-describedby
+    assert 'name="vendor__search" value="Quilnote"' in page
+
+
+def test_the_list_filtered_by_a_linked_vendor_shows_its_name(client, reviewer, vendor):
+    client.force_login(reviewer)
+    page = client.get(reverse("incident_list"), {"vendor": vendor.pk}).content.decode()
+    assert 'name="vendor__search" value="Quillnote AI"' in page
+    assert "No incident matches these filters." in page

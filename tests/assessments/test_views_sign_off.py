@@ -270,6 +270,26 @@ def test_procurement_sees_findings_without_the_tracking_link(client, procurement
     assert reverse("finding_edit", args=[submitted.findings.first().pk]) not in html
 
 
+def test_the_findings_list_filters_by_a_vendor_picked_linked_or_typed(client, reviewer, submitted):
+    other = VendorFactory(name="Larkspur Language Cloud")
+    client.force_login(reviewer)
+
+    def listed(**params):
+        response = client.get(reverse("finding_list"), params)
+        return response.content.decode(), {f.vendor.name for f in response.context["page"]}
+
+    page, vendors = listed(vendor=submitted.vendor_id)
+    assert vendors == {"Quillnote AI"}
+    assert 'name="vendor__search" value="Quillnote AI"' in page
+    assert listed(vendor="", vendor__search="QUILLNOTE ai")[1] == {"Quillnote AI"}
+    page, vendors = listed(vendor=other.pk)
+    assert not vendors
+    assert "No finding matches these filters." in page
+    page, _ = listed(vendor="", vendor__search="Quilnote")
+    assert "No vendor is called “Quilnote”. Pick one from the suggestions." in page
+    assert 'name="vendor__search" value="Quilnote"' in page
+
+
 # --- Recording a decision ---------------------------------------------------------------------
 
 

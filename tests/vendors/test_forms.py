@@ -1,11 +1,14 @@
 import datetime as dt
 
 import pytest
+from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.vendors.factories import VendorFactory
-from vendors.forms import VendorForm, evidence_form_class
-from vendors.models import REQUIRED_FACTS, VendorStatus
+from vendors.forms import VendorChoiceField, VendorForm, evidence_form_class
+from vendors.models import REQUIRED_FACTS, Vendor, VendorStatus
 
 TODAY = dt.date(2025, 6, 15)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -326,3 +329,94 @@ def test_a_mistyped_upload_is_an_error_on_the_upload_field_only(today):
     assert form["auditor"].value() == "Ledger & Lamp LLP"
     assert form.cleaned_data["period_start"] == dt.date(2024, 4, 1)
     assert form.checked_upload is None
+
+
+# --- VendorChoiceField (the vendor picker) ----------------------------------------------------
+
+
+class PickForm(forms.Form):
+    vendor = VendorChoiceField()
+
+
+class FilterForm(forms.Form):
+    vendor = VendorChoiceField(required=False, empty_label="Any vendor")
+
+
+@pytest.fixture
+def quillnote():
+    return VendorFactory(name="Quillnote AI")
+
+
+def picked(form_class, **data):
+    form = form_class(data)
+    valid = form.is_valid()
+    return (form.cleaned_data["vendor"] if valid else None), form.errors.get("vendor", [])
+
+
+def test_a_picked_vendor_is_cleaned_in_one_query(quillnote):
+    form = PickForm({"vendor": str(quillnote.pk), "vendor__search": "Quillnote AI"})
+    with CaptureQueriesContext(connection) as queries:
+        assert form.is_valid()
+    assert form.cleaned_data["vendor"] == quillnote
+    assert len(queries) == 1
+
+
+def test_a_link_with_only_a_pk_picks_that_vendor(quillnote):
+    assert picked(FilterForm, vendor=str(quillnote.pk)) == (quillnote, [])
+
+
+@pytest.mark.parametrize("typed", ["Quillnote AI", "quillnote ai", "  QUILLNOTE   ai "])
+def test_without_a_pk_the_vendor_is_found_by_its_full_name_ignoring_case(quillnote, typed):
+    VendorFactory(name="Quillnote AI Enterprise")
+    assert picked(PickForm, vendor="", vendor__search=typed) == (quillnote, [])
+
+
+@pytest.mark.parametrize("form_class", [PickForm, FilterForm])
+def test_a_name_that_matches_no_vendor_is_an_error_that_quotes_it(quillnote, form_class):
+    assert picked(form_class, vendor="", vendor__search=" Quilnote ") == (
+        None,
+        ["No vendor is called “Quilnote”. Pick one from the suggestions."],
+    )
+
+
+def test_a_part_of_a_name_is_not_enough(quillnote):
+    _, errors = picked(PickForm, vendor="", vendor__search="Quillnote")
+    assert errors == ["No vendor is called “Quillnote”. Pick one from the suggestions."]
+
+
+def test_the_text_wins_when_it_no_longer_names_the_picked_vendor(quillnote):
+    # Without JavaScript nothing clears the pk when someone edits the box.
+    other = VendorFactory(name="Larkspur Language Cloud")
+    assert picked(PickForm, vendor=str(quillnote.pk), vendor__search="larkspur language cloud") == (
+        other,
+        [],
+    )
+    _, errors = picked(PickForm, vendor=str(quillnote.pk), vendor__search="Nobody")
+    assert errors == ["No vendor is called “Nobody”. Pick one from the suggestions."]
+
+
+def test_a_cleared_box_picks_nothing_whatever_the_pk(quillnote):
+    assert picked(FilterForm, vendor=str(quillnote.pk), vendor__search="  ") == (None, [])
+    assert picked(PickForm, vendor=str(quillnote.pk), vendor__search="")[1] == [
+        "This field is required."
+    ]
+
+
+def test_a_pk_that_names_no_vendor_is_an_error(quillnote):
+    expected = ["That vendor does not exist (any more). Pick one from the suggestions."]
+    assert picked(FilterForm, vendor="999999")[1] == expected
+    assert picked(FilterForm, vendor="nope")[1] == expected
+
+
+def test_a_stale_pk_is_replaced_by_the_name_in_the_box(quillnote):
+    assert picked(PickForm, vendor="999999", vendor__search="Quillnote AI") == (quillnote, [])
+
+
+def test_only_vendors_of_the_fields_queryset_are_picked(quillnote):
+    class ApprovedOnly(forms.Form):
+        vendor = VendorChoiceField(queryset=Vendor.objects.filter(status="approved"))
+
+    _, by_name = picked(ApprovedOnly, vendor="", vendor__search="Quillnote AI")
+    _, by_pk = picked(ApprovedOnly, vendor=str(quillnote.pk))
+    assert by_name == ["No vendor is called “Quillnote AI”. Pick one from the suggestions."]
+    assert by_pk == ["That vendor does not exist (any more). Pick one from the suggestions."]

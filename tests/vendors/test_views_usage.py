@@ -4,6 +4,7 @@ vendor page's usage and incident sections, and who may do what."""
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -181,6 +182,42 @@ def test_a_filter_it_does_not_understand_is_ignored_and_said(client, reviewer, u
     assert "Some filters were not understood" in response.content.decode()
 
 
+def test_a_link_by_vendor_filters_and_shows_the_vendors_name_in_the_picker(
+    client, reviewer, approved, vendor
+):
+    make_usage(approved, team="Sales")
+    make_usage(vendor, team="Support")
+    client.force_login(reviewer)
+    response = client.get(reverse("usage_list"), {"vendor": approved.pk})
+    assert teams(response) == ["Sales"]
+    page = response.content.decode()
+    assert f'<input type="hidden" name="vendor" value="{approved.pk}"' in page
+    assert 'name="vendor__search" value="Larkspur Language Cloud"' in page
+    assert "js/vendor_picker.js" in page
+
+
+def test_without_javascript_the_filter_takes_a_vendors_full_name(
+    client, reviewer, approved, vendor
+):
+    make_usage(approved, team="Sales")
+    make_usage(vendor, team="Support")
+    client.force_login(reviewer)
+    response = client.get(
+        reverse("usage_list"), {"vendor": "", "vendor__search": "larkspur language cloud"}
+    )
+    assert teams(response) == ["Sales"]
+
+
+def test_a_vendor_name_that_matches_nothing_is_said_and_kept_in_the_box(client, reviewer, usage):
+    client.force_login(reviewer)
+    response = client.get(reverse("usage_list"), {"vendor": "", "vendor__search": "Larkspurr"})
+    page = response.content.decode()
+    error = "No vendor is called “Larkspurr”. Pick one from the suggestions."
+    assert f'id="id_vendor_error">{error}</div>' in page  # the box's aria-describedby
+    assert 'name="vendor__search" value="Larkspurr"' in page
+    assert "Some filters were not understood and were ignored" in page
+
+
 def many_usages(vendor, count: int, start: int = 0, owner=None):
     UsageRecord.objects.bulk_create(
         [
@@ -222,8 +259,8 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_usages(
         response = client.get(reverse("usage_list"), params)
     assert len(response.context["page"].object_list) == 50
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
-    # Session, user, roles, count, page, and the filter's vendor choices (count and list).
-    assert len(large) == 7
+    # Session, user, roles, count and page: the vendor picker loads no list of vendors.
+    assert len(large) == 5
 
 
 def export(client, **params) -> list[dict]:
@@ -378,6 +415,40 @@ def test_a_lead_edits_a_usage(client, lead, usage):
         dt.date(2024, 12, 31),
     )
     assert messages_of(response) == ["Usage “Sales EMEA: Ticket triage” saved."]
+
+
+def test_the_usage_form_shows_the_vendor_by_name_in_the_picker(client, lead, usage, approved):
+    client.force_login(lead)
+    edit = client.get(reverse("usage_edit", args=[usage.pk])).content.decode()
+    create = client.get(reverse("usage_create"), {"vendor": approved.pk}).content.decode()
+    for page in (edit, create):
+        assert f'<input type="hidden" name="vendor" value="{approved.pk}"' in page
+        assert 'name="vendor__search" value="Larkspur Language Cloud"' in page
+        assert re.search(r'<label\s+for="id_vendor"', page)
+        assert page.count("js/vendor_picker.js") == 1
+
+
+def test_a_usage_is_recorded_for_a_vendor_typed_by_its_full_name(client, reviewer, approved):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("usage_create"),
+        {**VALID, "vendor": "", "vendor__search": "LARKSPUR language cloud"},
+    )
+    assert response.status_code == 302
+    assert UsageRecord.objects.get().vendor == approved
+
+
+def test_a_typed_vendor_that_does_not_exist_is_refused_keeping_the_text(client, reviewer, approved):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("usage_create"), {**VALID, "vendor": "", "vendor__search": "Larkspur Cloud"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "No vendor is called “Larkspur Cloud”. Pick one from the suggestions." in page
+    assert 'name="vendor__search" value="Larkspur Cloud"' in page
+    assert 'class="vendor-picker is-invalid"' in page  # crispy's .invalid-feedback shows
+    assert UsageRecord.objects.count() == 0
 
 
 # --- Import -----------------------------------------------------------------------------------
