@@ -184,3 +184,22 @@ def test_evidence_that_runs_out_overnight_shows_as_expired_the_next_morning(
     assert names(list_page(client, evidence="expired")) == ["Quillnote AI"]
     assert names(list_page(client, evidence="expiring")) == []
     assert 'badge-status-expired">Expired' in list_page(client).content.decode()
+
+
+def test_each_row_shows_the_vendors_values_escaped(client, reviewer):
+    Vendor.objects.create(
+        name="<script>alert(1)</script> AI", slug="xss-ai", service_type="ai_saas",
+        criticality="high", data_classes=["internal", "confidential"], status="approved",
+        tier="high", residual_score="41.5", models_used='<img src=x onerror="alert(2)">',
+        next_reassessment_date=dt.date(2027, 3, 9),
+    )  # fmt: skip
+    client.force_login(reviewer)
+
+    page = list_page(client).content.decode()
+
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; AI" in page
+    row = page[page.index("&lt;script&gt;") : page.index("</tr>", page.index("&lt;script&gt;"))]
+    for shown in ("AI SaaS application", "Approved", "High", "41.5", "Internal, Confidential",
+                  "9 Mar 2027", "Missing"):  # fmt: skip
+        assert shown in row
