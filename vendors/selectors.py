@@ -188,7 +188,6 @@ def vendor_counts(today: dt.date) -> dict:
     active vendors ("" = not assessed), "statuses": {status: n}, "months": [(first day, n)]
     of reassessments due in this month and the 11 after}`."""
     from django.db.models import Count
-    from django.db.models.functions import TruncMonth
 
     from vendors.models import Tier, VendorStatus
 
@@ -221,13 +220,17 @@ def vendor_counts(today: dt.date) -> dict:
         statuses[status] = statuses.get(status, 0) + n
         if status not in inactive:
             tiers[tier] = tiers.get(tier, 0) + n
+    # Counted per day in the database (an index range scan, at most 366 rows back) and added
+    # up per month here: TruncMonth is a Python function per row on SQLite (18 ms at 10,000).
     firsts = _month_starts(today, 12)
-    per_month = dict(
+    per_month = dict.fromkeys(firsts[:-1], 0)
+    per_day = (
         vendors.filter(active, next_reassessment_date__gte=firsts[0],
                        next_reassessment_date__lt=firsts[-1])
-        .annotate(month=TruncMonth("next_reassessment_date"))
-        .values_list("month").annotate(n=Count("*")).values_list("month", "n")
+        .values_list("next_reassessment_date").annotate(n=Count("*"))
     )  # fmt: skip
+    for day, n in per_day:
+        per_month[day.replace(day=1)] += n
     return {
         "headline": {
             key: row[key]
@@ -243,5 +246,5 @@ def vendor_counts(today: dt.date) -> dict:
         "reassessment": {key: row[key] for key in ["overdue", "due_30", "required"]},
         "tiers": tiers,
         "statuses": statuses,
-        "months": [(first, per_month.get(first, 0)) for first in firsts[:-1]],
+        "months": list(per_month.items()),
     }

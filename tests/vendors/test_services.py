@@ -651,3 +651,30 @@ def test_core_status_prefers_a_record_without_expiry_over_one_that_expires():
     [_, dpa_row, *_] = core_evidence_status(list(vendor.evidence.all()), today=TODAY)
 
     assert (dpa_row["status"], dpa_row["record"]) == (EvidenceStatus.CURRENT, open_ended)
+
+
+# --- vendor_counts (the dashboard's vendor numbers) -------------------------------------------
+
+
+def test_reassessments_are_counted_in_the_month_they_are_due_for_twelve_months():
+    from vendors.selectors import vendor_counts
+
+    for due, status in [
+        (dt.date(2025, 6, 1), "approved"),  # this month, before today: still this month's
+        (dt.date(2025, 6, 30), "approved"),
+        (dt.date(2025, 7, 31), "approved_with_conditions"),
+        (dt.date(2026, 5, 31), "approved"),  # the twelfth month
+        (dt.date(2026, 6, 1), "approved"),  # beyond the chart
+        (dt.date(2025, 7, 1), "retired"),  # nobody reassesses these
+        (dt.date(2025, 7, 2), "rejected"),
+    ]:
+        VendorFactory(next_reassessment_date=due, status=status)
+
+    months = vendor_counts(TODAY)["months"]
+
+    assert [first for first, _ in months][:2] == [dt.date(2025, 6, 1), dt.date(2025, 7, 1)]
+    assert len(months) == 12
+    assert dict(months) == {
+        **{first: 0 for first, _ in months},
+        dt.date(2025, 6, 1): 2, dt.date(2025, 7, 1): 1, dt.date(2026, 5, 1): 1,
+    }  # fmt: skip
