@@ -45,7 +45,7 @@ lint: $(INSTALLED)
 # Benchmarks (not part of the test suite): see bench/, the README and docs/performance.md.
 # `make bench` builds 10,000 vendors and 30,000 assessments on PostgreSQL (BENCH_PG_URL, by
 # default postgres://postgres@127.0.0.1:5432/postgres; a database clearance_bench is created
-# and dropped) and on SQLite, and measures the main pages behind gunicorn: about 9 minutes
+# and dropped) and on SQLite, and measures the main pages behind gunicorn: about 6 minutes
 # on 2 cores. BENCH_ARGS passes options, e.g. BENCH_ARGS="--backend sqlite --vendors 1000".
 bench: $(INSTALLED)
 	$(BIN)/python bench/pages_bench.py $(BENCH_ARGS)

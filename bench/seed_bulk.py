@@ -641,7 +641,7 @@ class _Builder:
         """What the evidence-change receiver would have stored, had bulk_create sent signals."""
         from vendors.services import evidence_summary_refresh
 
-        self.counts["vendors with evidence summary"] = evidence_summary_refresh(today=self.today)
+        self.counts["evidence summary"] = evidence_summary_refresh(today=self.today)
 
     def _plan(self) -> dict:
         """Per vendor, its assessments oldest first: (status, profile index, dates)."""
