@@ -249,6 +249,23 @@ def _evidence_statuses(vendor: Vendor, today: dt.date) -> dict[str, str]:
     return best
 
 
+def question_spec(question) -> "scoring.QuestionSpec":
+    """A question of the bank as the plain data scoring.score() takes."""
+    return scoring.QuestionSpec(
+        key=question.key,
+        text=question.text,
+        domain=question.domain,
+        answer_type=question.answer_type,
+        weight=question.weight,
+        options=tuple(question.options),
+        bands=tuple(question.bands),
+        condition=question.condition or None,
+        evidence_expected=question.evidence_expected,
+        blockers=tuple(question.blockers),
+        remediation=question.remediation,
+    )
+
+
 def scoring_inputs(assessment: Assessment, today: dt.date):
     """The plain data scoring.score() takes, read from the database."""
     vendor = assessment.vendor
@@ -259,22 +276,7 @@ def scoring_inputs(assessment: Assessment, today: dt.date):
         autonomy=vendor.autonomy,
         integration=vendor.integration,
     )
-    questions = [
-        scoring.QuestionSpec(
-            key=q.key,
-            text=q.text,
-            domain=q.domain,
-            answer_type=q.answer_type,
-            weight=q.weight,
-            options=tuple(q.options),
-            bands=tuple(q.bands),
-            condition=q.condition or None,
-            evidence_expected=q.evidence_expected,
-            blockers=tuple(q.blockers),
-            remediation=q.remediation,
-        )  # fmt: skip
-        for q in assessment.template.questions.order_by("order")
-    ]
+    questions = [question_spec(q) for q in assessment.template.questions.order_by("order")]
     answers = {
         key: scoring.AnswerSpec(value, comment)
         for key, value, comment in assessment.answers.values_list(

@@ -261,6 +261,7 @@ def _profiles(template, today: dt.date) -> list[Profile]:
     from assessments.demo import _good_answer, _weak_answer
     from assessments.models import AnswerType
     from assessments.rules import applicable_keys
+    from assessments.services import question_spec
 
     class _NoEvidence:  # _good_answer reads vendor.evidence.first() for evidence questions
         class evidence:  # noqa: N801
@@ -269,22 +270,7 @@ def _profiles(template, today: dt.date) -> list[Profile]:
                 return None
 
     questions = list(template.questions.select_related("section").order_by("order"))
-    specs = [
-        scoring.QuestionSpec(
-            key=q.key,
-            text=q.text,
-            domain=q.domain,
-            answer_type=q.answer_type,
-            weight=q.weight,
-            options=tuple(q.options),
-            bands=tuple(q.bands),
-            condition=q.condition or None,
-            evidence_expected=q.evidence_expected,
-            blockers=tuple(q.blockers),
-            remediation=q.remediation,
-        )  # fmt: skip
-        for q in questions
-    ]
+    specs = [question_spec(q) for q in questions]
     vendor_profile = scoring.VendorProfile(
         data_classes=("internal", "confidential"), special_categories=("personal",),
         criticality="medium", autonomy="none", integration="api",

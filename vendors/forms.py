@@ -75,7 +75,7 @@ class VendorForm(forms.ModelForm):
         self.helper.form_tag = False
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
+        name = normalise_name(self.cleaned_data["name"])
         clash = Vendor.objects.annotate(lname=Lower("name")).filter(lname=name.lower())
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)

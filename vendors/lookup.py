@@ -11,8 +11,8 @@ SUGGESTIONS_LIMIT = 20
 
 
 def normalise_name(text: str) -> str:
-    """A typed vendor name as names are stored: inner runs of whitespace collapsed, trimmed
-    (vendors.forms.VendorForm.clean_name stores them that way)."""
+    """A vendor name as names are stored and compared: inner runs of whitespace collapsed,
+    trimmed (the vendor form, the usage import and the picker all go through here)."""
     return " ".join(text.split())
 
 

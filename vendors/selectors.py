@@ -40,29 +40,41 @@ def _outdated_evidence(today: dt.date, *, expiring: bool) -> QuerySet:
     return Evidence.objects.filter(window, vendor_id=OuterRef("pk")).exclude(Exists(superseded))
 
 
-def with_evidence_summary(vendors: QuerySet, today: dt.date | None = None) -> QuerySet:
-    """Annotate each vendor with `has_expired_evidence`, `has_expiring_evidence` and
-    `has_<core key>` for each core evidence kind (live evidence only)."""
-    today = today or dt.date.today()
-    annotations = {
-        "has_expired_evidence": Exists(_outdated_evidence(today, expiring=False)),
-        "has_expiring_evidence": Exists(_outdated_evidence(today, expiring=True)),
-    }
-    for key, _label, kinds in CORE_EVIDENCE:
-        annotations[f"has_{key}"] = Exists(
+def _core_evidence(today: dt.date) -> dict[str, Exists]:
+    """Per core evidence key: whether the vendor has live evidence of one of its kinds."""
+    return {
+        key: Exists(
             Evidence.objects.filter(_live_evidence(today), vendor_id=OuterRef("pk"), kind__in=kinds)
         )
-    return vendors.annotate(**annotations)
+        for key, _label, kinds in CORE_EVIDENCE
+    }
+
+
+def with_evidence_summary(vendors: QuerySet, today: dt.date | None = None) -> QuerySet:
+    """Annotate each vendor with `has_expired_evidence`, `has_expiring_evidence` and
+    `has_<core key>` for each core evidence kind (live evidence only), computed from the
+    evidence: the rules that the stored summary (evidence_summary_values) follows."""
+    today = today or dt.date.today()
+    return with_core_evidence(vendors, today).annotate(
+        has_expired_evidence=Exists(_outdated_evidence(today, expiring=False)),
+        has_expiring_evidence=Exists(_outdated_evidence(today, expiring=True)),
+    )
+
+
+def with_core_evidence(vendors: QuerySet, today: dt.date | None = None) -> QuerySet:
+    """Annotate each vendor with `has_<core key>` for each core evidence kind."""
+    today = today or dt.date.today()
+    return vendors.annotate(
+        **{f"has_{key}": exists for key, exists in _core_evidence(today).items()}
+    )
 
 
 def evidence_summary_values(today: dt.date) -> dict:
     """For QuerySet.update(): the stored summary columns of each vendor, as of `today`, by the
     same rules as with_evidence_summary."""
     missing = Q()
-    for _key, _label, kinds in CORE_EVIDENCE:
-        missing |= ~Exists(
-            Evidence.objects.filter(_live_evidence(today), vendor_id=OuterRef("pk"), kind__in=kinds)
-        )
+    for exists in _core_evidence(today).values():
+        missing |= ~exists
     return {
         "evidence_expired": Exists(_outdated_evidence(today, expiring=False)),
         "evidence_expiring": Exists(_outdated_evidence(today, expiring=True)),
@@ -101,8 +113,9 @@ def vendor_page_rows(ids: list[int]) -> list[Vendor]:
 
 
 def vendor_export_rows(today: dt.date | None = None) -> QuerySet:
-    """The CSV export's rows: owners joined and the evidence summary per core kind."""
-    return with_evidence_summary(
+    """The CSV export's rows: owners joined, the stored evidence summary (refreshed by the
+    view first) and, to name what is missing, the core evidence per kind."""
+    return with_core_evidence(
         Vendor.objects.select_related("business_owner", "security_owner"), today
     )
 

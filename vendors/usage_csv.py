@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from vendors.lookup import normalise_name
 from vendors.models import (
     DataClass,
     Integration,
@@ -194,7 +195,7 @@ def parse_usage_csv(data: bytes) -> ParseResult:
         row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names)}
         cells_by_row.append((line, row, len(cells) > len(names)))
 
-    vendors = _vendors_by_name({" ".join(r["vendor"].split()).lower() for _, r, _ in cells_by_row})
+    vendors = _vendors_by_name({normalise_name(r["vendor"]).lower() for _, r, _ in cells_by_row})
     owners = _owners_by_key({r.get("owner", "").lower() for _, r, _ in cells_by_row} - {""})
     result = ParseResult()
     for line, row, extra_cells in cells_by_row:
@@ -213,7 +214,7 @@ def _check_row(row: dict, vendors: dict, owners: dict) -> tuple[dict, list[str]]
     problems: list[str] = []
     stored: dict = {}
 
-    name = " ".join(row["vendor"].split())
+    name = normalise_name(row["vendor"])
     if not name:
         problems.append("vendor is empty.")
     elif name.lower() not in vendors:

@@ -121,8 +121,8 @@ def vendor_export(request):
                     vendor.business_owner.get_full_name() if vendor.business_owner else "",
                     vendor.security_owner.get_full_name() if vendor.security_owner else "",
                     vendor.next_reassessment_date, "; ".join(missing),
-                    "yes" if vendor.has_expired_evidence else "no",
-                    "yes" if vendor.has_expiring_evidence else "no",
+                    "yes" if vendor.evidence_expired else "no",
+                    "yes" if vendor.evidence_expiring else "no",
                     vendor.updated_at.date().isoformat(),
                 )
             ]

@@ -143,6 +143,12 @@ def test_the_csv_export_holds_exactly_the_filtered_list(client, reviewer, vendor
     quill = next(r for r in rows if r["Name"] == "Quillnote AI")
     assert quill["Data classes requested"] == "Internal; Confidential"
     assert "SOC 2 or ISO 27001" in quill["Missing core evidence"]
+    vendor_0 = next(r for r in rows if r["Name"] == "Vendor 0000")  # a DPA, an expired SOC 2
+    assert (vendor_0["Expired evidence"], vendor_0["Evidence expiring within 60 days"]) == (
+        "yes",
+        "no",
+    )
+    assert "Data processing agreement" not in vendor_0["Missing core evidence"]
 
 
 def test_the_csv_export_defuses_spreadsheet_formulas(client, reviewer):
