@@ -58,6 +58,9 @@ class QuestionnaireTemplate(models.Model):
     version = models.PositiveIntegerField()
     description = models.TextField(blank=True)
     suggested_for = ChoiceSetField(DataClass, blank=True)
+    # What the bank may assess: {"max_data_class": "internal", "special_categories": [],
+    # "autonomy": ["none"]}; a missing key sets no limit (see rules.bank_scope_problems).
+    scope = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(
         default=True, help_text="Offered for new assessments. Older versions stay for old ones."
     )
@@ -119,6 +122,13 @@ class Question(models.Model):
     # [{"when": {...}, "forbids": ["confidential"], "reason": "..."}]
     blockers = models.JSONField(default=list, blank=True)
     remediation = models.TextField(blank=True)
+    # When "not applicable" is an honest answer; empty: the control cannot be declared N/A.
+    not_applicable = models.TextField("when not applicable is allowed", blank=True)
+    # A scope question the vendor profile answers: autonomy, integration or a special
+    # category (e.g. "special_categories.health"); the reviewer cannot contradict it.
+    from_profile = models.CharField(max_length=60, blank=True)
+    # {"fact": "training_default", "map": {...}}: the evidence fact this answer must agree with.
+    evidence_fact = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["template", "order"]
@@ -167,6 +177,11 @@ class Assessment(models.Model):
     )  # fmt: skip
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Everyone who started, answered or submitted any part of it: none of them may sign off.
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+",
+        help_text="Who started, answered or submitted any part of this assessment.",
+    )  # fmt: skip
 
     # Copied from the score at submission, so lists and histories need no join.
     tier = models.CharField(max_length=10, choices=Tier.choices, blank=True)

@@ -150,6 +150,16 @@ class Vendor(models.Model):
     reassessment_required = models.BooleanField(default=False)
     reassessment_reason = models.CharField(max_length=300, blank=True)
     reassessment_required_since = models.DateField(null=True, blank=True)
+    # When the reassessment became required: only an assessment submitted after this moment
+    # clears it at sign-off (an older one did not consider the incident or the change).
+    reassessment_required_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The approval's facts, written by sign-off; what is allowed today is derived from them
+    # (vendors.policy): the approval lapses after `approval_valid_until`, covers only the
+    # special categories it assessed, and a high or critical incident recorded after it
+    # suspends Confidential and Restricted data until a newer assessment is signed off.
+    approval_valid_until = models.DateField(null=True, blank=True, editable=False)
+    assessed_special_categories = ChoiceSetField(SpecialCategory, blank=True, editable=False)
+    incident_suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # The evidence summary the vendor list and the dashboard show, stored so that they read
     # three columns instead of running seven subqueries per vendor. It depends on the evidence
@@ -359,6 +369,11 @@ class Evidence(models.Model):
     opinion = models.CharField(max_length=12, choices=AuditOpinion.choices, blank=True)
     exceptions_noted = models.BooleanField(null=True, blank=True)
     bridge_letter = models.BooleanField("bridge letter provided", null=True, blank=True)
+    # SOC 2 and ISO certificates: does the audited scope include the AI service we use?
+    covers_ai_service = models.BooleanField(
+        "scope covers the AI service", null=True, blank=True,
+        help_text="Whether the audited or certified scope includes the AI service we would use.",
+    )  # fmt: skip
 
     # ISO 27001 / ISO 42001
     certificate_number = models.CharField(max_length=100, blank=True)
