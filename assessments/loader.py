@@ -25,7 +25,15 @@ from assessments.models import (
     Unit,
     YesNo,
 )
-from vendors.models import DataClass, EvidenceKind
+from assessments.rules import NOT_APPLICABLE, PROFILE_CATEGORY_PREFIX, PROFILE_FIELDS
+from vendors.models import (
+    EVIDENCE_FACTS,
+    Autonomy,
+    DataClass,
+    EvidenceKind,
+    Integration,
+    SpecialCategory,
+)
 
 BANKS_DIR = Path(__file__).resolve().parent / "question_banks"
 
@@ -56,8 +64,13 @@ FRAMEWORK_NAMES = {
 CHOICE_TYPES = {AnswerType.SINGLE_CHOICE, AnswerType.MULTIPLE_CHOICE}
 QUESTION_KEYS = {
     "key", "text", "help", "domain", "type", "weight", "required", "options", "unit", "bands",
-    "frameworks", "condition", "evidence_expected", "blockers", "remediation",
+    "frameworks", "condition", "evidence_expected", "blockers", "remediation", "not_applicable",
+    "from_profile", "evidence_fact",
 }  # fmt: skip
+BANK_KEYS = {"key", "name", "version", "description", "suggested_for", "assesses"}
+# The answers a profile-bound scope question must offer: every value the profile can give.
+PROFILE_VALUES = {"autonomy": set(Autonomy.values), "integration": set(Integration.values)}
+CATEGORY_VALUES = {"processed", "not_processed"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +86,10 @@ class BankError:
 def _valid_answer_values(question: dict) -> set[str] | None:
     """The values a condition or blocker may test for this question; None when free-form."""
     if question.get("type") == AnswerType.YES_NO:
-        return set(YesNo.values)
+        values = set(YesNo.values)
+        if not question.get("not_applicable"):
+            values.discard(NOT_APPLICABLE)  # not allowed: it counts as "no"
+        return values
     if question.get("type") in CHOICE_TYPES:
         return {str(o.get("value")) for o in question.get("options") or [] if isinstance(o, dict)}
     return None
@@ -98,6 +114,10 @@ def validate_bank(data, source: str) -> list[BankError]:
     for data_class in bank.get("suggested_for") or []:
         if data_class not in DataClass.values:
             error("bank", f"unknown data class `{data_class}` in suggested_for")
+    unknown_bank_fields = set(bank) - BANK_KEYS
+    if unknown_bank_fields:
+        error("bank", f"unknown field(s): {', '.join(sorted(unknown_bank_fields))}")
+    _validate_assesses(bank.get("assesses"), error)
     sections = data.get("sections")
     if not isinstance(sections, list) or not sections:
         error("sections", "the bank has no sections")
@@ -130,7 +150,40 @@ def validate_bank(data, source: str) -> list[BankError]:
                 if key in seen:
                     error(where, "duplicate question key")
                 seen[key] = question
+    parents = {
+        q["condition"].get("question")
+        for q in seen.values()
+        if isinstance(q.get("condition"), dict)
+    }
+    for key, question in seen.items():
+        if question.get("not_applicable") and key in parents:
+            error(
+                f"question {key}",
+                "a question that other questions depend on cannot allow “not applicable”",
+            )
     return errors
+
+
+def _validate_assesses(assesses, error) -> None:
+    """`assesses`: the profiles the bank may assess; a missing key sets no limit."""
+    if assesses is None:
+        return
+    if not isinstance(assesses, dict):
+        error("bank", "`assesses` must be a mapping (max_data_class, special_categories, autonomy)")
+        return
+    unknown = set(assesses) - {"max_data_class", "special_categories", "autonomy"}
+    if unknown:
+        error("bank", f"unknown field(s) in assesses: {', '.join(sorted(unknown))}")
+    ceiling = assesses.get("max_data_class")
+    if ceiling is not None and ceiling not in DataClass.values:
+        error("bank", f"assesses: unknown data class `{ceiling}`")
+    for name, allowed in (("special_categories", SpecialCategory.values),
+                          ("autonomy", Autonomy.values)):  # fmt: skip
+        if name not in assesses:
+            continue
+        values = assesses[name]
+        if not isinstance(values, list) or any(v not in allowed for v in values):
+            error("bank", f"assesses: `{name}` must list values of {', '.join(allowed)}")
 
 
 def _validate_question(question: dict, where: str, seen: dict, error) -> None:
@@ -234,6 +287,10 @@ def _validate_question(question: dict, where: str, seen: dict, error) -> None:
     if expected_kind and expected_kind not in EvidenceKind.values:
         error(where, f"unknown evidence kind `{expected_kind}`")
 
+    _validate_not_applicable(question, where, error)
+    _validate_from_profile(question, where, error)
+    _validate_evidence_fact(question, where, error)
+
     for blocker in question.get("blockers") or []:
         if not isinstance(blocker, dict) or not isinstance(blocker.get("when"), dict):
             error(where, "a blocker needs `when`, `forbids` and `reason`")
@@ -250,6 +307,98 @@ def _validate_question(question: dict, where: str, seen: dict, error) -> None:
             error(where, f"blocker tests {tested}, not all answers of this question")
         if not ({"equals", "in", "gt", "lt", "missing"} & set(when)):
             error(where, "a blocker's `when` needs equals, in, gt, lt or missing")
+        limits = blocker.get("if_profile")
+        if limits is not None:
+            if not isinstance(limits, dict) or not limits:
+                error(where, "a blocker's `if_profile` must map autonomy or integration to values")
+            else:
+                for name, values in limits.items():
+                    allowed = PROFILE_VALUES.get(name)
+                    if allowed is None:
+                        error(where, f"`if_profile` can test autonomy or integration, not `{name}`")
+                    elif not isinstance(values, list) or not set(values) <= allowed:
+                        error(
+                            where, f"`if_profile`: `{name}` must list values of {sorted(allowed)}"
+                        )
+        if set(blocker) - {"when", "forbids", "reason", "if_profile"}:
+            error(where, "a blocker has only `when`, `forbids`, `reason` and `if_profile`")
+
+
+def _validate_not_applicable(question: dict, where: str, error) -> None:
+    """ "Not applicable" is a claim the bank must allow, on a plain yes/no control, with the
+    text that says when it is honest."""
+    allowance = question.get("not_applicable")
+    if allowance is None:
+        return
+    if not isinstance(allowance, str) or not allowance.strip():
+        error(where, "`not_applicable` must say when “not applicable” is an honest answer")
+    if question.get("type") != AnswerType.YES_NO:
+        error(where, "only yes/no questions can allow “not applicable”")
+    if question.get("condition"):
+        error(where, "a follow-up question cannot allow “not applicable”: its condition decides")
+    if question.get("evidence_fact") or question.get("from_profile"):
+        error(where, "a question checked against evidence or the profile cannot allow it")
+
+
+def _validate_from_profile(question: dict, where: str, error) -> None:
+    source = question.get("from_profile")
+    if source is None:
+        return
+    if source in PROFILE_VALUES:
+        needed = PROFILE_VALUES[source]
+    elif (
+        isinstance(source, str)
+        and source.startswith(PROFILE_CATEGORY_PREFIX)
+        and (source.removeprefix(PROFILE_CATEGORY_PREFIX) in SpecialCategory.values)
+    ):
+        needed = CATEGORY_VALUES
+    else:
+        error(
+            where,
+            f"`from_profile` must be {', '.join(PROFILE_FIELDS)} or "
+            f"{PROFILE_CATEGORY_PREFIX}<category>, not `{source}`",
+        )
+        return
+    if question.get("type") != AnswerType.SINGLE_CHOICE:
+        error(where, "a question answered from the profile must be a single choice")
+        return
+    if question.get("condition"):
+        error(where, "a question answered from the profile cannot have a condition")
+    offered = {str(o.get("value")) for o in question.get("options") or [] if isinstance(o, dict)}
+    if offered != needed:
+        error(
+            where, f"a question answered from `{source}` needs exactly the options {sorted(needed)}"
+        )
+
+
+def _validate_evidence_fact(question: dict, where: str, error) -> None:
+    spec = question.get("evidence_fact")
+    if spec is None:
+        return
+    kind = question.get("evidence_expected")
+    if not isinstance(spec, dict) or not isinstance(spec.get("fact"), str):
+        error(where, "`evidence_fact` needs `fact` (and optionally `map`)")
+        return
+    if set(spec) - {"fact", "map"}:
+        error(where, "`evidence_fact` has only `fact` and `map`")
+    if not kind:
+        error(where, "`evidence_fact` needs `evidence_expected`")
+    elif spec["fact"] not in EVIDENCE_FACTS.get(kind, []):
+        error(where, f"`{spec['fact']}` is not a fact of {kind} evidence")
+    mapping = spec.get("map")
+    if mapping is None:
+        if question.get("type") in CHOICE_TYPES:
+            error(where, "`evidence_fact` of a choice question needs a `map` to its options")
+        return
+    if not isinstance(mapping, dict) or not mapping:
+        error(where, "`evidence_fact.map` maps each recorded value to an answer")
+        return
+    valid = _valid_answer_values(question)
+    bad = [v for v in mapping.values() if valid is not None and str(v) not in valid]
+    if bad:
+        error(where, f"`evidence_fact.map` gives {bad}, not answers of this question")
+    if any(not isinstance(k, str) for k in mapping):
+        error(where, "`evidence_fact.map` keys must be text: quote them (true/false, 1.2)")
 
 
 def _option_risks(question: dict) -> dict[str, float]:
@@ -343,6 +492,7 @@ def _store(path: Path, data: dict) -> tuple[QuestionnaireTemplate, bool]:
         version=max(bank["version"], latest + 1),
         description=bank.get("description", ""),
         suggested_for=bank.get("suggested_for") or [],
+        scope=bank.get("assesses") or {},
         source_file=path.name,
         content_sha256=digest,
         active=True,
@@ -379,6 +529,9 @@ def _store(path: Path, data: dict) -> tuple[QuestionnaireTemplate, bool]:
                     evidence_expected=q.get("evidence_expected") or "",
                     blockers=q.get("blockers") or [],
                     remediation=(q.get("remediation") or "").strip(),
+                    not_applicable=(q.get("not_applicable") or "").strip(),
+                    from_profile=q.get("from_profile") or "",
+                    evidence_fact=q.get("evidence_fact") or {},
                 )
             )
     Question.objects.bulk_create(questions)

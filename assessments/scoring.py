@@ -1,15 +1,21 @@
-"""Clearance's risk score: explainable, monotone, versioned. Pure: plain data in, a result out;
-no ORM, no request. `assessments.services.score_assessment` loads the data and stores the
-result. The method is documented, with worked examples, in docs/scoring.md.
+"""Clearance's risk score and data-class gates: explainable, monotone, versioned,
+zero-trust. Pure: plain data in, a result out; no ORM, no request.
+`assessments.services.score_assessment` loads the data and stores the result. The method is
+documented, with worked examples, in docs/scoring.md.
 
     inherent  = min(100, data class + special categories + criticality + autonomy + integration)
     C         = Σ weight × credit / Σ weight over the control groups that apply
     residual  = inherent × (1 − C)
     tier      = Low < 15 ≤ Medium < 30 ≤ High < 50 ≤ Critical
 
-Credit of one answer: yes 1, partial 0.5, no 0, unanswered 0; a choice or number earns
-1 − the risk the bank gives it. A claimed control whose expected evidence is missing or expired
-earns half. "Not applicable" takes the question's group out of the denominator.
+What an answer means (blank, applicable, not applicable, profile-bound, contradicted by the
+evidence) is defined once in `rules.py`. Credit of one answer: yes 1, partial 0.5, no 0,
+unanswered 0; a choice or number earns 1 − the risk the bank gives it. A claimed control
+earns its full credit only with sound, live evidence of the kind it expects: weak evidence
+earns three quarters, missing, expired or disqualified evidence half. "Not applicable" takes
+a question out of the score only where the bank allows it and a comment explains it;
+otherwise it counts as "no". An answer better than the recorded evidence is scored as the
+evidence.
 
 Conditional questions are scored with the question they depend on, as one group: the group's
 weight is the sum of its questions' weights and never changes with the answers; its credit is
@@ -21,11 +27,20 @@ earns no credit at all).
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-METHOD_VERSION = "clearance-risk/1"
+from assessments import rules
+from vendors.classification import (
+    CATEGORY_MIN_CLASS,
+    CLASS_ORDER,
+    PERSONAL_DATA_CATEGORIES,
+    class_rank,
+    classes_needed,
+)
 
-DATA_CLASS_ORDER = ["public", "internal", "confidential", "restricted"]
+METHOD_VERSION = "clearance-risk/2"
+
+DATA_CLASS_ORDER = list(CLASS_ORDER)
 
 # Inherent risk points. Each factor is explained in docs/scoring.md.
 DATA_CLASS_POINTS = {"public": 5, "internal": 20, "confidential": 40, "restricted": 55}
@@ -39,10 +54,24 @@ INTEGRATION_POINTS = {"web_app": 2, "api": 4, "plugin": 6, "agent": 8}
 
 TIER_THRESHOLDS = [(15, "low"), (30, "medium"), (50, "high")]  # below each bound; else critical
 REASSESS_DAYS = {"critical": 90, "high": 90, "medium": 180, "low": 365}
+# Exposure caps the cadence whatever the tier (the stricter wins).
+EXPOSURE_MAX_DAYS_SENSITIVE = 90  # Restricted data, health or card data, broad autonomy
+EXPOSURE_MAX_DAYS_HIGH_CRITICALITY = 180
 DEFAULT_APPETITE = {"public": 60, "internal": 40, "confidential": 25, "restricted": 15}
+# The least control effectiveness each class needs, whatever the residual: a vendor that has
+# little at stake (low inherent risk) must still have the controls.
+MIN_EFFECTIVENESS = {"public": 0.25, "internal": 0.5, "confidential": 0.7, "restricted": 0.8}
 
-YES_NO_CREDIT = {"yes": 1.0, "partial": 0.5, "no": 0.0}
+YES_NO_CREDIT = rules.YES_NO_CREDIT
 LIVE_EVIDENCE = {"current", "expiring"}
+# What a claimed control earns with its expected evidence in each state.
+EVIDENCE_FACTOR = {"sound": 1.0, "weak": 0.75, "none": 0.5}
+BROAD_AUTONOMY = "autonomous_broad"
+HIGH_EXPOSURE_CATEGORIES = {"health", "payment_card"}
+# Classes refused when personal data has no data processing agreement with Art. 28 terms:
+# every class that may carry it (public data is not personal data).
+PERSONAL_DATA_CLASSES = ("internal", "confidential", "restricted")
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
 # --- Inputs -----------------------------------------------------------------------------------
@@ -70,12 +99,43 @@ class QuestionSpec:
     evidence_expected: str = ""
     blockers: tuple = ()  # ({"when": {...}, "forbids": [...], "reason": "..."}, ...)
     remediation: str = ""
+    not_applicable: str = ""  # when N/A is allowed; empty: never
+    from_profile: str = ""  # autonomy, integration or special_categories.<category>
+    evidence_fact: Mapping | None = None  # {"fact": ..., "map": {...}}
 
 
 @dataclass(frozen=True)
 class AnswerSpec:
     value: object = None
     comment: str = ""
+
+
+@dataclass(frozen=True)
+class EvidenceIssue:
+    effect: str  # weak or disqualifying
+    text: str
+    forbids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvidenceState:
+    """The best evidence of one kind: its status, how sound its facts are, and the facts."""
+
+    status: str  # current, expiring, expired, missing
+    strength: str = "sound"  # sound, weak, disqualified
+    issues: tuple[EvidenceIssue, ...] = ()
+    facts: Mapping = field(default_factory=dict)
+    label: str = ""
+
+    @property
+    def standing(self) -> str:
+        """sound, weak or none: what a claim backed by this evidence earns."""
+        if self.status not in LIVE_EVIDENCE or self.strength == "disqualified":
+            return "none"
+        return "weak" if self.strength == "weak" else "sound"
+
+
+MISSING = EvidenceState("missing")
 
 
 # --- Outputs ----------------------------------------------------------------------------------
@@ -106,7 +166,7 @@ class Finding:
     question: str
     answer: str
     severity: str  # critical, high, medium, low
-    kind: str  # answer, unanswered, blocker, evidence
+    kind: str  # answer, unanswered, blocker, evidence, na_claim, contradicts
     detail: str
     remediation: str
 
@@ -118,6 +178,7 @@ class Gate:
     reasons: tuple[str, ...]
     residual: float
     appetite: float
+    min_effectiveness: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -140,6 +201,8 @@ class ScoreResult:
     findings: tuple[Finding, ...]
     gates: tuple[Gate, ...]
     next_reassessment: dt.date
+    reassess_days: int = 365
+    cadence_reasons: tuple[str, ...] = ()
 
     @property
     def allowed_classes(self) -> list[str]:
@@ -150,10 +213,12 @@ class ScoreResult:
 
 
 def inherent_risk(profile: VendorProfile) -> tuple[float, tuple[Factor, ...]]:
+    """The profile's risk before any control. The data class counted is the highest the
+    vendor would receive, raised to what its special categories need (health ⇒ Restricted)."""
     factors = []
-    requested = [c for c in DATA_CLASS_ORDER if c in profile.data_classes]
-    highest = requested[-1] if requested else "public"
-    factors.append(Factor("Highest data class requested", DATA_CLASS_POINTS[highest], highest))
+    needed = classes_needed(profile.data_classes, profile.special_categories)
+    highest = needed[-1] if needed else "public"
+    factors.append(Factor("Highest data class", DATA_CLASS_POINTS[highest], highest))
     special = sum(SPECIAL_CATEGORY_POINTS.get(c, 0) for c in profile.special_categories)
     factors.append(
         Factor(
@@ -175,29 +240,8 @@ def inherent_risk(profile: VendorProfile) -> tuple[float, tuple[Factor, ...]]:
 # --- Answers ----------------------------------------------------------------------------------
 
 
-def _is_blank(value) -> bool:
-    return value is None or value == "" or value == []
-
-
 def answer_risk(question: QuestionSpec, value) -> float | None:
-    """Risk 0..1 of an answer by the bank's values; None for not applicable or no risk."""
-    if _is_blank(value):
-        return 1.0
-    kind = question.answer_type
-    if kind == "yes_no":
-        if value == "not_applicable":
-            return None
-        return 1.0 - YES_NO_CREDIT.get(str(value), 0.0)
-    if kind in ("single_choice", "multiple_choice"):
-        risks = {o["value"]: float(o["risk"]) for o in question.options}
-        chosen = value if isinstance(value, list | tuple) else [value]
-        return max((risks.get(v, 1.0) for v in chosen), default=1.0)
-    if kind == "number" and question.bands:
-        for band in question.bands:
-            if band["max"] is None or float(value) <= float(band["max"]):
-                return float(band["risk"])
-        return 1.0
-    return 0.0
+    return rules.answer_risk(question, value)
 
 
 def is_control(question: QuestionSpec, has_followups: bool) -> bool:
@@ -212,18 +256,16 @@ def is_control(question: QuestionSpec, has_followups: bool) -> bool:
     return False
 
 
-def condition_met(condition: Mapping | None, answers: Mapping[str, AnswerSpec]) -> bool:
-    if not condition:
-        return True
-    expected = {str(v) for v in condition.get("in", [condition.get("equals")])}
-    value = answers.get(condition["question"], AnswerSpec()).value
-    given = value if isinstance(value, list | tuple) else [value]
-    return any(str(v) in expected for v in given if not _is_blank(v))
+def _blocker_applies(blocker: Mapping, profile: VendorProfile) -> bool:
+    """A blocker may be limited to some profiles (`if_profile`), e.g. to vendors whose output
+    reaches our systems: {integration: [api, plugin, agent]} or {autonomy: [...]}."""
+    limits = blocker.get("if_profile") or {}
+    return all(getattr(profile, name) in values for name, values in limits.items())
 
 
 def _blocker_triggered(when: Mapping, value) -> bool:
     """Unanswered counts as the worst answer: it trips every blocker of its question."""
-    if _is_blank(value):
+    if rules.is_blank(value):
         return True
     chosen = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
     if "equals" in when and str(when["equals"]) in chosen:
@@ -239,12 +281,21 @@ def _blocker_triggered(when: Mapping, value) -> bool:
     return "lt" in when and number < float(when["lt"])
 
 
-def _describe(value) -> str:
-    if _is_blank(value):
+def _describe(question: QuestionSpec | None, value) -> str:
+    """An answer in words: option labels, not codes."""
+    if rules.is_blank(value):
         return "not answered"
+    labels = {
+        o["value"]: o.get("label", o["value"]) for o in (question.options if question else ())
+    }
+    labels.update(
+        {"yes": "yes", "partial": "partial", "no": "no", "not_applicable": "not applicable"}
+    )
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value).replace("_", " ")
+        return ", ".join(str(labels.get(v, v)) for v in value)
+    if question is not None and question.answer_type == "number":
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return str(labels.get(value, str(value).replace("_", " ")))
 
 
 def _severity(weight: int, shortfall: float) -> str:
@@ -263,68 +314,147 @@ def tier_for(residual: float) -> str:
     return "critical"
 
 
+def cadence(tier: str, profile: VendorProfile) -> tuple[int, tuple[str, ...]]:
+    """Days between reassessments, counted from sign-off: the stricter of the tier's and the
+    exposure's, with the reasons in words."""
+    days = REASSESS_DAYS[tier]
+    reasons = [f"{tier.capitalize()} risk: every {days} days."]
+    needed = classes_needed(profile.data_classes, profile.special_categories)
+    sensitive = []
+    if "restricted" in needed:
+        sensitive.append("Restricted data")
+    sensitive += [
+        c.replace("_", " ") + " data"
+        for c in sorted(HIGH_EXPOSURE_CATEGORIES & set(profile.special_categories))
+    ]
+    if profile.autonomy == BROAD_AUTONOMY:
+        sensitive.append("an AI acting with broad permissions")
+    if sensitive and days > EXPOSURE_MAX_DAYS_SENSITIVE:
+        days = EXPOSURE_MAX_DAYS_SENSITIVE
+        reasons.append(f"At most {days} days for {', '.join(sensitive)}.")
+    if profile.criticality == "high" and days > EXPOSURE_MAX_DAYS_HIGH_CRITICALITY:
+        days = EXPOSURE_MAX_DAYS_HIGH_CRITICALITY
+        reasons.append(f"At most {days} days for a vendor of high criticality.")
+    return days, tuple(reasons)
+
+
 # --- The score --------------------------------------------------------------------------------
+
+
+def _evidence_state(evidence: Mapping, kind: str) -> EvidenceState:
+    state = evidence.get(kind, MISSING)
+    return EvidenceState(state) if isinstance(state, str) else state
 
 
 def score(
     profile: VendorProfile,
     questions: Sequence[QuestionSpec],
     answers: Mapping[str, AnswerSpec],
-    evidence: Mapping[str, str],
+    evidence: Mapping[str, "EvidenceState | str"],
     today: dt.date,
     appetite: Mapping[str, float] | None = None,
+    core_gaps: Sequence[str] = (),
 ) -> ScoreResult:
     """Score one assessment.
 
     `questions` in bank order (a condition names an earlier question); `answers` by question
-    key; `evidence` maps an evidence kind to its best status (current, expiring, expired or
-    missing); `appetite` the highest residual risk accepted per data class.
+    key; `evidence` maps an evidence kind to its best record's state (an EvidenceState, or
+    just its status: current, expiring, expired or missing); `appetite` the highest residual
+    risk accepted per data class; `core_gaps` the reasons the vendor's core evidence is
+    missing, expired or disqualified (vendors.evidence_facts.core_evidence_gaps).
     """
     appetite = {**DEFAULT_APPETITE, **(appetite or {})}
     inherent, factors = inherent_risk(profile)
-    by_key = {q.key: q for q in questions}
+    order = {q.key: i for i, q in enumerate(questions)}
+    parents = rules.followup_parents(questions)
     children: dict[str, list[QuestionSpec]] = {}
     for q in questions:
         if q.condition:
             children.setdefault(q.condition["question"], []).append(q)
-
-    applicable: set[str] = set()
-    for q in questions:
-        parent = q.condition["question"] if q.condition else None
-        if parent is None or (parent in applicable and condition_met(q.condition, answers)):
-            applicable.add(q.key)
-
-    contributions: dict[str, Contribution] = {}
     findings: list[Finding] = []
 
-    def base_credit(q: QuestionSpec) -> tuple[float | None, str]:
-        value = answers.get(q.key, AnswerSpec()).value
-        risk = answer_risk(q, value)
-        if risk is None:
-            return None, "not applicable"
-        credit = 1.0 - risk
-        reason = f"{_describe(value)}: credit {credit:g}"
-        if q.evidence_expected and credit > 0:
-            status = evidence.get(q.evidence_expected, "missing")
-            if status not in LIVE_EVIDENCE:
-                credit /= 2
-                reason += f", halved: {q.evidence_expected} evidence {status}"
-            if status not in LIVE_EVIDENCE and q.key in applicable:
-                findings.append(
-                    Finding(
-                        q.key,
-                        q.text,
-                        _describe(value),
-                        "medium",
-                        "evidence",
-                        f"Claimed, but the expected {q.evidence_expected} evidence is {status}.",
-                        f"Obtain current {q.evidence_expected} evidence.",
-                    )  # fmt: skip
+    # 1. The value each question is scored with. The profile answers its scope questions; a
+    # "not applicable" that does not stand counts as "no"; an answer that claims better than
+    # the recorded evidence is scored as the evidence.
+    given = {k: a.value for k, a in answers.items()}
+    values = rules.with_profile_answers(questions, given, profile)
+    excluded: set[str] = set()  # a standing "not applicable": out of the score
+    notes: dict[str, str] = {}
+    for q in questions:
+        value = values.get(q.key)
+        comment = answers.get(q.key, AnswerSpec()).comment
+        if value == rules.NOT_APPLICABLE:
+            if (
+                rules.na_claim_stands(q, value, comment)
+                and q.key not in parents
+                and not q.condition
+            ):
+                excluded.add(q.key)
+            else:
+                values[q.key] = "no"
+                notes[q.key] = rules.na_problem(q, value, comment) or (
+                    "“not applicable” cannot be claimed here"
                 )
+    applicable = rules.applicable_keys(questions, values)
+    for q in questions:
+        if q.key not in applicable or not q.evidence_expected or q.key in excluded:
+            continue
+        state = _evidence_state(evidence, q.evidence_expected)
+        implied = rules.evidence_implied_answer(q, state.facts)
+        value = values.get(q.key)
+        if rules.contradicts(q, value, implied):
+            label = state.label or q.evidence_expected
+            findings.append(
+                Finding(
+                    q.key,
+                    q.text,
+                    _describe(q, value),
+                    "high",
+                    "contradicts",
+                    f"The answer “{_describe(q, value)}” claims better than the {label} on "
+                    f"record, which says “{_describe(q, implied)}”. Scored as the record says.",
+                    "Correct the answer, or record newer evidence that supports it.",
+                )
+            )
+            values[q.key] = implied
+            notes[q.key] = f"scored as the {label} on record says"
+    # The scored values may hide or show follow-ups differently: decide once more.
+    applicable = rules.applicable_keys(questions, values)
+
+    contributions: dict[str, Contribution] = {}
+
+    def base_credit(q: QuestionSpec) -> tuple[float | None, str]:
+        value = values.get(q.key)
+        if q.key in excluded:
+            return None, "not applicable (allowed, explained)"
+        credit = 1.0 - rules.answer_risk(q, value)
+        reason = f"{_describe(q, value)}: credit {credit:g}"
+        if q.key in notes:
+            reason += f" ({notes[q.key]})"
+        if q.evidence_expected and credit > 0:
+            state = _evidence_state(evidence, q.evidence_expected)
+            standing = state.standing
+            label = state.label or q.evidence_expected
+            if standing != "sound":
+                factor = EVIDENCE_FACTOR[standing]
+                credit *= factor
+                reason += f", × {factor:g}: the {label} {_state_words(state)}"
+                if q.key in applicable:
+                    findings.append(
+                        Finding(
+                            q.key,
+                            q.text,
+                            _describe(q, value),
+                            "medium",
+                            "evidence",
+                            f"Claimed, but the {label} {_state_words(state)}.",
+                            f"Obtain a current {label} without weaknesses.",
+                        )
+                    )
         return credit, reason
 
     def group(q: QuestionSpec) -> tuple[int, float | None]:
-        """(weight, credit) of q with its follow-ups; credit None when q is not applicable."""
+        """(weight, credit) of q with its follow-ups; credit None when q is excluded."""
         credit, reason = base_credit(q)
         weight = q.weight
         product = 1.0
@@ -334,14 +464,14 @@ def score(
             if child.key in applicable and child_credit is not None:
                 product *= child_credit
         control = is_control(q, bool(children.get(q.key)))
+        counted = q.key in applicable and credit is not None and control
         contributions[q.key] = Contribution(
-            q.key, q.domain, q.weight, 1.0 if credit is None else credit,
-            q.key in applicable and credit is not None and control, reason,
-        )  # fmt: skip
+            q.key, q.domain, q.weight, 1.0 if credit is None else credit, counted, reason
+        )
         if credit is None:
             return weight, None
         if not control:
-            credit = 1.0 if not _is_blank(answers.get(q.key, AnswerSpec()).value) else 0.0
+            credit = 1.0 if not rules.is_blank(values.get(q.key)) else 0.0
         return weight, credit * product
 
     total_weight = 0.0
@@ -351,9 +481,7 @@ def score(
         if q.condition:
             continue
         weight, credit = group(q)
-        if credit is None:
-            continue
-        if not is_control(q, bool(children.get(q.key))):
+        if credit is None or not is_control(q, bool(children.get(q.key))):
             continue
         total_weight += weight
         total_credit += weight * credit
@@ -364,77 +492,150 @@ def score(
     residual = round(inherent * (1 - effectiveness), 1)
     tier = tier_for(residual)
 
-    # Findings for answers that fall short, and blockers.
+    # 2. Findings for answers that fall short, claims of "not applicable", and blockers.
     blocked: dict[str, list[str]] = {c: [] for c in DATA_CLASS_ORDER}
+
+    def block(q: QuestionSpec, blocker: Mapping, answer_words: str) -> None:
+        for data_class in blocker["forbids"]:
+            blocked[data_class].append(
+                f"{blocker['reason']} (“{_question_words(q)}”: {answer_words})"
+            )
+
     for q in questions:
         if q.key not in applicable:
             continue
-        value = answers.get(q.key, AnswerSpec()).value
-        risk = answer_risk(q, value)
+        value = values.get(q.key)
+        if q.key in excluded:
+            # Allowed and explained, but a blocker that names "not applicable" still fires.
+            for blocker in q.blockers:
+                if _blocker_applies(blocker, profile) and _blocker_triggered(
+                    blocker["when"], rules.NOT_APPLICABLE
+                ):
+                    block(q, blocker, "not applicable")
+            findings.append(
+                Finding(
+                    q.key,
+                    q.text,
+                    "not applicable",
+                    "medium",
+                    "na_claim",
+                    "Declared not applicable: confirm. The reviewer explained: "
+                    f"“{answers[q.key].comment.strip()}”",
+                    "Confirm that the control does not apply to how we use this vendor.",
+                )
+            )
+            continue
+        risk = rules.answer_risk(q, value)
         control = is_control(q, bool(children.get(q.key)))
-        triggered = [b for b in q.blockers if _blocker_triggered(b["when"], value)]
+        triggered = [
+            b
+            for b in q.blockers
+            if _blocker_applies(b, profile) and _blocker_triggered(b["when"], value)
+        ]
         for blocker in triggered:
-            for data_class in blocker["forbids"]:
-                blocked[data_class].append(f"{blocker['reason']} ({q.key}: {_describe(value)})")
+            block(q, blocker, _describe(q, value))
         if triggered:
             # One finding per question: a blocker is the answer's most severe consequence.
             findings.append(
                 Finding(
                     q.key,
                     q.text,
-                    _describe(value),
+                    _describe(q, value),
                     "critical",
                     "blocker",
-                    " ".join(
-                        f"{b['reason']} Forbids: {', '.join(b['forbids'])}." for b in triggered
-                    ),
+                    " ".join(b["reason"] for b in triggered),
                     q.remediation,
-                )  # fmt: skip
+                )
             )
         elif risk is not None and risk > 0 and control:
-            kind = "unanswered" if _is_blank(value) else "answer"
+            kind = "unanswered" if rules.is_blank(value) else "answer"
+            if kind == "unanswered":
+                detail = "Not answered: counts as no."
+            else:
+                detail = f"Answered “{_describe(q, value)}”"
+                detail += f" ({notes[q.key]})." if q.key in notes else "."
             findings.append(
                 Finding(
                     q.key,
                     q.text,
-                    _describe(value),
+                    _describe(q, value),
                     _severity(q.weight, risk),
                     kind,
-                    "Not answered: counts as no."
-                    if kind == "unanswered"
-                    else f"Answer carries risk {risk:g}.",
+                    detail,
                     q.remediation,
-                )  # fmt: skip
+                )
             )
 
-    requested = [c for c in DATA_CLASS_ORDER if c in profile.data_classes]
-    highest_rank = DATA_CLASS_ORDER.index(requested[-1]) if requested else 0
+    # 3. Evidence facts that refuse classes outright, missing core evidence, and personal
+    # data without a data processing agreement with GDPR Art. 28(3) terms.
+    for kind in sorted(evidence):
+        state = _evidence_state(evidence, kind)
+        for issue in state.issues:
+            for data_class in issue.forbids:
+                blocked[data_class].append(issue.text)
+    for reason in core_gaps:
+        for data_class in ("confidential", "restricted"):
+            blocked[data_class].append(reason)
+    personal = sorted(PERSONAL_DATA_CATEGORIES & set(profile.special_categories))
+    if personal:
+        dpa = _evidence_state(evidence, "dpa")
+        art28 = dpa.standing != "none" and dpa.facts.get("gdpr_art28_terms") is True
+        if not art28:
+            words = ", ".join(c.replace("_", " ") for c in personal)
+            for data_class in PERSONAL_DATA_CLASSES:
+                blocked[data_class].append(
+                    f"Processes personal data ({words}) without a current data processing "
+                    "agreement with GDPR Art. 28(3) terms on record: only Public data may "
+                    "be sent."
+                )
+
+    # 4. One gate per class.
+    needed = classes_needed(profile.data_classes, profile.special_categories)
+    highest_rank = class_rank(needed[-1]) if needed else 0
+    raised = {
+        CATEGORY_MIN_CLASS[c]
+        for c in profile.special_categories
+        if c in CATEGORY_MIN_CLASS and CATEGORY_MIN_CLASS[c] not in profile.data_classes
+    }
     gates = []
     for rank, data_class in enumerate(DATA_CLASS_ORDER):
-        reasons = list(blocked[data_class])
+        reasons = list(dict.fromkeys(blocked[data_class]))  # each reason once, in order
         limit = float(appetite[data_class])
+        floor = MIN_EFFECTIVENESS[data_class]
         if residual > limit:
             reasons.append(
                 f"Residual risk {residual:g} is above the appetite of {limit:g} for "
                 f"{data_class} data."
+            )
+        if effectiveness < floor:
+            reasons.append(
+                f"The controls meet {effectiveness:.0%} of what the questionnaire asks; "
+                f"{data_class.capitalize()} data needs at least {floor:.0%}."
             )
         if rank > highest_rank:
             reasons.append(
                 f"Not requested: this assessment did not consider {data_class} data; "
                 "reassess before sending it."
             )
-        if not reasons:
-            reasons.append(f"Residual risk {residual:g} is within the appetite of {limit:g}.")
-            gates.append(Gate(data_class, True, tuple(reasons), residual, limit))
-        else:
-            gates.append(Gate(data_class, False, tuple(reasons), residual, limit))
+        allowed = not reasons
+        if allowed:
+            reasons.append(
+                f"Residual risk {residual:g} is within the appetite of {limit:g}, and the "
+                f"controls meet {effectiveness:.0%} of what the questionnaire asks."
+            )
+            if data_class in raised:
+                reasons.append(
+                    "Considered because the vendor would receive special categories that "
+                    f"are always {data_class.capitalize()} data."
+                )
+        gates.append(Gate(data_class, allowed, tuple(reasons), residual, limit, floor))
 
-    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-    findings.sort(key=lambda f: (order[f.severity], list(by_key).index(f.key)))
+    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], order[f.key]))
     domains = tuple(
         DomainScore(domain, int(w), (c / w) if w else 0.0)
         for domain, (w, c) in domain_totals.items()
     )
+    days, cadence_reasons = cadence(tier, profile)
     return ScoreResult(
         method_version=METHOD_VERSION,
         inherent=inherent,
@@ -446,5 +647,23 @@ def score(
         contributions=tuple(contributions[q.key] for q in questions if q.key in contributions),
         findings=tuple(findings),
         gates=tuple(gates),
-        next_reassessment=today + dt.timedelta(days=REASSESS_DAYS[tier]),
+        next_reassessment=today + dt.timedelta(days=days),
+        reassess_days=days,
+        cadence_reasons=cadence_reasons,
     )
+
+
+def _state_words(state: EvidenceState) -> str:
+    if state.status == "missing":
+        return "is missing"
+    if state.status not in LIVE_EVIDENCE:
+        return "has expired"
+    problems = "; ".join(i.text for i in state.issues)
+    if state.strength == "disqualified":
+        return f"is disqualified ({problems})" if problems else "is disqualified"
+    return f"is weak ({problems})" if problems else "is weak"
+
+
+def _question_words(q: QuestionSpec) -> str:
+    text = q.text.strip()
+    return text if len(text) <= 90 else text[:87].rstrip() + "…"

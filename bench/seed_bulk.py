@@ -706,6 +706,7 @@ class _Builder:
 
     def _update_vendors(self):
         """Each vendor's decision fields as its last sign-off left them."""
+        from django.conf import settings
         from django.db import transaction
 
         from vendors.models import Vendor
@@ -731,6 +732,11 @@ class _Builder:
                 vendor.next_reassessment_date = assessment.decided_at.date() + dt.timedelta(
                     days=period[result.tier]
                 )
+                if profile.decision != "rejected":
+                    vendor.approval_valid_until = vendor.next_reassessment_date + dt.timedelta(
+                        days=settings.CLEARANCE_APPROVAL_GRACE_DAYS
+                    )
+                    vendor.assessed_special_categories = vendor.special_categories
                 vendor.updated_at = assessment.decided_at
             if vendor.pk in last and last[vendor.pk][1] != "decided":
                 vendor.status = "in_review"
@@ -738,7 +744,8 @@ class _Builder:
                 vendor.status = "retired"
             changed.append(vendor)
         fields = ["status", "tier", "residual_score", "approved_data_classes", "conditions",
-                  "next_reassessment_date", "updated_at"]  # fmt: skip
+                  "next_reassessment_date", "updated_at", "approval_valid_until",
+                  "assessed_special_categories"]  # fmt: skip
         for chunk in _batched(changed, 2000):
             with transaction.atomic():
                 Vendor.objects.bulk_update(chunk, fields)

@@ -9,6 +9,7 @@ is current, expiring and expired, and vendors with core evidence missing.
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from vendors.models import (
@@ -29,6 +30,7 @@ from vendors.models import (
     Vendor,
     VendorStatus,
 )
+from vendors.policy import APPROVED
 from vendors.services import add_months, evidence_create, usage_create, vendor_create
 
 RECORDED_BY = "reviewer"
@@ -849,6 +851,13 @@ def seed(stdout) -> None:
         autonomy, integration = PROFILES.get(spec["name"], ("none", "api"))
         spec.setdefault("autonomy", autonomy)
         spec.setdefault("integration", integration)
+        if spec.get("status") in APPROVED:
+            # The facts a sign-off stores: what the approval covered and until when.
+            spec["assessed_special_categories"] = spec.get("special_categories", [])
+            if spec.get("next_reassessment_date"):
+                spec["approval_valid_until"] = spec["next_reassessment_date"] + dt.timedelta(
+                    days=settings.CLEARANCE_APPROVAL_GRACE_DAYS
+                )
         vendor = vendor_create(created_by=reviewer, **spec)
         for kind, facts in evidence:
             evidence_create(vendor=vendor, kind=kind, recorded_by=reviewer, **facts)

@@ -129,6 +129,12 @@ class ChoiceSetField(models.PositiveIntegerField):
             "required": not self.blank,
         }
         defaults.update(kwargs)
+        # The admin offers an integer widget for this integer column; a set needs a
+        # multiple-choice widget, or the admin form refuses every value.
+        widget = defaults["widget"]
+        widget_class = widget if isinstance(widget, type) else type(widget)
+        if not issubclass(widget_class, MULTIPLE_CHOICE_WIDGETS):
+            defaults["widget"] = forms.CheckboxSelectMultiple
         defaults.pop("max_value", None)
         defaults.pop("min_value", None)
         defaults.pop("step_size", None)
@@ -137,6 +143,8 @@ class ChoiceSetField(models.PositiveIntegerField):
         defaults.pop("coerce", None)
         return form_class(**{k: v for k, v in defaults.items() if k in _FORMFIELD_ARGS})
 
+
+MULTIPLE_CHOICE_WIDGETS = (forms.CheckboxSelectMultiple, forms.SelectMultiple)
 
 _FORMFIELD_ARGS = {
     "choices", "widget", "required", "label", "help_text", "initial", "validators",

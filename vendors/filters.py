@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from vendors.forms import VendorChoiceField
 from vendors.models import Criticality, DataClass, ServiceType, Tier, Vendor, VendorStatus
-from vendors.policy import out_of_policy_q
+from vendors.policy import lapsed_q, out_of_policy_q
 from vendors.widgets import VendorSearchInput
 
 SORTS = {
@@ -65,6 +65,7 @@ REASSESSMENT_CHOICES = [
     ("overdue", "Overdue"),
     ("due30", "Due within 30 days"),
     ("required", "Required now"),
+    ("lapsed", "Approval lapsed"),
 ]
 
 
@@ -140,6 +141,7 @@ class VendorFilter(django_filters.FilterSet):
                 next_reassessment_date__lte=today + dt.timedelta(days=30),
             ),
             "required": Q(reassessment_required=True),
+            "lapsed": lapsed_q(today),
         }
         return queryset.exclude(status__in=[VendorStatus.RETIRED, VendorStatus.REJECTED]).filter(
             conditions[value]
@@ -192,7 +194,7 @@ class UsageFilter(django_filters.FilterSet):
         return queryset.filter(team__icontains=value) if value else queryset
 
     def filter_out_of_policy(self, queryset, name, value):
-        q = out_of_policy_q()
+        q = out_of_policy_q(timezone.localdate())
         return queryset.filter(q) if value == "yes" else queryset.exclude(q)
 
     def filter_state(self, queryset, name, value):

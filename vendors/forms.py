@@ -98,6 +98,23 @@ class ConfirmForm(forms.Form):
     )
 
 
+# Whether the audited or certified scope covers the AI service: said in the words of each
+# kind's document, since the field is shared.
+COVERS_AI_SERVICE_TEXT = {
+    EvidenceKind.SOC2: (
+        "Audited scope includes the AI service",
+        "Does the report's system description cover the AI service we would use? "
+        "Unknown makes the report weak evidence; No makes it count as none.",
+    ),
+    EvidenceKind.ISO27001: (
+        "Certified scope includes the AI service",
+        "Does the certificate's scope statement cover the AI service we would use? "
+        "Unknown makes the certificate weak evidence; No makes it count as none.",
+    ),
+}
+COVERS_AI_SERVICE_TEXT[EvidenceKind.ISO42001] = COVERS_AI_SERVICE_TEXT[EvidenceKind.ISO27001]
+
+
 class EvidenceForm(forms.ModelForm):
     """Base for the per-kind forms built by evidence_form_class()."""
 
@@ -114,6 +131,10 @@ class EvidenceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in REQUIRED_FACTS.get(self.kind, []):
             self.fields[name].required = True
+        if "covers_ai_service" in self.fields:
+            label, help_text = COVERS_AI_SERVICE_TEXT[self.kind]
+            self.fields["covers_ai_service"].label = label
+            self.fields["covers_ai_service"].help_text = help_text
         for field in self.fields.values():
             if isinstance(field, forms.NullBooleanField):
                 field.widget = forms.NullBooleanSelect()

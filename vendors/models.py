@@ -206,12 +206,20 @@ class Vendor(models.Model):
                     "evidence_expired",
                     "evidence_expiring",
                     "evidence_missing_core",
+                    "approval_valid_until",
                 ],
-                name="vendor_dashboard_idx",
+                name="vendor_dashboard_v2_idx",
             ),  # fmt: skip
             models.Index(
-                fields=["id", "status", "approved_data_classes", "special_categories"],
-                name="vendor_policy_idx",
+                fields=[
+                    "id",
+                    "status",
+                    "approved_data_classes",
+                    "assessed_special_categories",
+                    "approval_valid_until",
+                    "incident_suspended_at",
+                ],
+                name="vendor_policy_v2_idx",
             ),
             # The list's pages in name order, deep ones too: the ids come from the index alone
             # (PostgreSQL needs `name` itself in the index to skip the table).
@@ -473,13 +481,15 @@ def evidence_status(expires_on: dt.date | None, today: dt.date | None = None) ->
 EVIDENCE_FACTS: dict[str, list[str]] = {
     EvidenceKind.SOC2: [
         "soc2_type", "period_start", "period_end", "auditor", "opinion", "exceptions_noted",
-        "bridge_letter",
+        "bridge_letter", "covers_ai_service",
     ],
     EvidenceKind.ISO27001: [
-        "certificate_number", "certification_body", "scope", "issue_date", "expiry_date",
+        "certificate_number", "certification_body", "scope", "covers_ai_service", "issue_date",
+        "expiry_date",
     ],
     EvidenceKind.ISO42001: [
-        "certificate_number", "certification_body", "scope", "issue_date", "expiry_date",
+        "certificate_number", "certification_body", "scope", "covers_ai_service", "issue_date",
+        "expiry_date",
     ],
     EvidenceKind.DPA: [
         "signed_date", "gdpr_art28_terms", "transfer_mechanism", "ccpa_service_provider_terms",

@@ -8,13 +8,18 @@ from django.db import connection
 from django.db.models import BigIntegerField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
+from vendors.evidence_facts import (
+    STRENGTH_RANK,
+    appraise,
+    core_evidence_gap,
+    not_core_evidence_q,
+)
 from vendors.models import (
     CORE_EVIDENCE,
     EXPIRING_WITHIN_DAYS,
     Evidence,
     EvidenceStatus,
     Vendor,
-    evidence_status,
 )
 
 
@@ -41,10 +46,14 @@ def _outdated_evidence(today: dt.date, *, expiring: bool) -> QuerySet:
 
 
 def _core_evidence(today: dt.date) -> dict[str, Exists]:
-    """Per core evidence key: whether the vendor has live evidence of one of its kinds."""
+    """Per core evidence key: whether the vendor has live evidence of one of its kinds that
+    can be core evidence (not disqualified by its facts, no SOC 2 Type I): the rules of
+    vendors.evidence_facts, as SQL."""
     return {
         key: Exists(
-            Evidence.objects.filter(_live_evidence(today), vendor_id=OuterRef("pk"), kind__in=kinds)
+            Evidence.objects.filter(
+                _live_evidence(today), vendor_id=OuterRef("pk"), kind__in=kinds
+            ).exclude(not_core_evidence_q(today))
         )
         for key, _label, kinds in CORE_EVIDENCE
     }
@@ -130,30 +139,46 @@ def vendor_evidence(vendor: Vendor) -> QuerySet:
     return vendor.evidence.select_related("recorded_by").order_by("kind", "-expires_on", "-pk")
 
 
-def core_evidence_status(evidence: list[Evidence], today: dt.date | None = None) -> list[dict]:
-    """For each core kind: its best status (the record that stays valid longest) or missing."""
+def core_evidence_status(
+    evidence: list[Evidence], today: dt.date | None = None, *, data_classes=()
+) -> list[dict]:
+    """For each core evidence entry, the best of its records (vendors.evidence_facts.appraise):
+    `{"key", "label", "status" (EvidenceStatus of the record, or missing), "record" (or None),
+    "strength" ("sound", "weak", "disqualified", or "" when missing), "issues" (FactIssue),
+    "met" (bool), "reason" (why it is unmet, "" when met)}`. `data_classes`, the vendor's
+    requested classes, only add the issues that depend on them."""
     today = today or dt.date.today()
-    rank = {
-        EvidenceStatus.CURRENT: 0,
-        EvidenceStatus.EXPIRING: 1,
-        EvidenceStatus.EXPIRED: 2,
-    }
+    by_id = {e.pk: e for e in evidence}
+    appraisals = appraise(evidence, today=today, data_classes=data_classes)
     rows = []
     for key, label, kinds in CORE_EVIDENCE:
-        records = [e for e in evidence if e.kind in kinds]
-        if not records:
-            rows.append(
-                {"key": key, "label": label, "status": EvidenceStatus.MISSING, "record": None}
-            )
-            continue
+        candidates = [appraisals[kind] for kind in kinds if kind in appraisals]
+        # The record that meets the entry, else the one that comes closest; then the one
+        # that stays valid longest.
         best = min(
-            records,
-            key=lambda e: (
-                rank[evidence_status(e.expires_on, today)],
-                -(e.expires_on or dt.date.max).toordinal(),
+            candidates,
+            key=lambda a: (
+                not a.meets_core,
+                not a.is_live,
+                STRENGTH_RANK[a.strength],
+                -(by_id[a.evidence_id].expires_on or dt.date.max).toordinal(),
             ),
+            default=None,
         )
-        rows.append({"key": key, "label": label, "status": best.status(today), "record": best})
+        record = by_id.get(best.evidence_id) if best else None
+        reason = core_evidence_gap(key, appraisals)
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "status": record.status(today) if record else EvidenceStatus.MISSING,
+                "record": record,
+                "strength": best.strength if best else "",
+                "issues": best.issues if best else (),
+                "met": not reason,
+                "reason": reason,
+            }
+        )
     return rows
 
 

@@ -12,17 +12,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from vendors.evidence_facts import add_months
 from vendors.models import (
     EVIDENCE_FACTS,
     SOC2_STALE_AFTER_MONTHS,
+    Autonomy,
     DataClass,
     Evidence,
     EvidenceKind,
     Incident,
+    IncidentSeverity,
+    Integration,
+    SpecialCategory,
     UsageRecord,
     Vendor,
     VendorStatus,
 )
+from vendors.policy import APPROVED
 from vendors.selectors import evidence_summary_values, stale_evidence_summary_q
 from vendors.uploads import check_upload
 
@@ -36,7 +42,9 @@ VENDOR_EDITABLE_FIELDS = [
 # Statuses a reviewer may set by hand; the others come from sign-off or retirement.
 MANUAL_STATUSES = [VendorStatus.PROPOSED, VendorStatus.IN_REVIEW]
 
-ANNUAL_KINDS = {EvidenceKind.PENTEST, EvidenceKind.RED_TEAM}
+# How long evidence counts when the document states no validity (evidence_expiry).
+DPA_VALID_MONTHS = 36
+DEFAULT_VALID_MONTHS = 12
 
 
 @contextmanager
@@ -58,24 +66,19 @@ def auditlog_actor(user):
             auditlog_value.set(previous)
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, or the month's last day when it has no such day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)  # unreachable: day 28 exists in every month
-
-
 def evidence_expiry(evidence: Evidence) -> dt.date | None:
     """The date after which the evidence no longer counts.
 
     SOC 2: 12 months after the audit period ends. ISO certificates: their expiry date.
     Penetration tests and red-team reports: a year after the document date unless they
-    state a validity. Other kinds: the validity the document states, if any.
+    state a validity. A data processing agreement: the validity it states, else 36 months
+    after it was signed. Every other kind (retention, encryption, training, sub-processors,
+    model card, other): the validity it states, else 12 months after the document's date,
+    else 12 months after the day it was recorded (today, for a record not yet saved): a
+    document that states no validity does not count for ever. None only for a SOC 2 report
+    without a period end, a certificate without an expiry date.
+
+    vendors/migrations/0009 applies a copy of this rule to the records stored before it.
     """
     if evidence.kind == EvidenceKind.SOC2:
         if evidence.period_end is None:
@@ -85,9 +88,12 @@ def evidence_expiry(evidence: Evidence) -> dt.date | None:
         return evidence.expiry_date
     if evidence.valid_until:
         return evidence.valid_until
-    if evidence.kind in ANNUAL_KINDS and evidence.document_date:
-        return add_months(evidence.document_date, 12)
-    return None
+    recorded_on = timezone.localdate(evidence.recorded_at) if evidence.recorded_at else None
+    if evidence.kind == EvidenceKind.DPA:
+        start = evidence.signed_date or recorded_on or timezone.localdate()
+        return add_months(start, DPA_VALID_MONTHS)
+    start = evidence.document_date or recorded_on or timezone.localdate()
+    return add_months(start, DEFAULT_VALID_MONTHS)
 
 
 def _unique_slug(name: str, exclude_pk=None) -> str:
@@ -129,14 +135,55 @@ def vendor_create(*, created_by, **fields) -> Vendor:
     return vendor
 
 
-APPROVED_STATUSES = {VendorStatus.APPROVED, VendorStatus.APPROVED_WITH_CONDITIONS}
+# Incidents that suspend Confidential and Restricted data (incident_record).
+SUSPENDING_SEVERITIES = {IncidentSeverity.HIGH, IncidentSeverity.CRITICAL}
+
+
+# The profile an approval was assessed on: changing any of these after approval is a
+# material change that needs a reassessment (vendor_update).
+MATERIAL_FIELDS = ["data_classes", "special_categories", "autonomy", "integration"]
+
+
+def material_changes(before: dict, vendor: Vendor) -> list[str]:
+    """The material changes from the stored profile `before` (MATERIAL_FIELDS) to `vendor`,
+    each in plain words ("health data added")."""
+    old_categories, new_categories = before["special_categories"], vendor.special_categories
+    old_classes, new_classes = before["data_classes"], vendor.data_classes
+    changes = [
+        f"{SpecialCategory(c).label.lower()} added"
+        for c in new_categories
+        if c not in old_categories
+    ]
+    changes += [
+        f"{SpecialCategory(c).label.lower()} removed"
+        for c in old_categories
+        if c not in new_categories
+    ]
+    changes += [f"{DataClass(c).label} data requested" for c in new_classes if c not in old_classes]
+    changes += [
+        f"{DataClass(c).label} data no longer requested"
+        for c in old_classes
+        if c not in new_classes
+    ]
+    for name, label, choices_class in [
+        ("autonomy", "autonomy", Autonomy),
+        ("integration", "main integration", Integration),
+    ]:
+        old, new = before[name], getattr(vendor, name)
+        if old != new:
+            changes.append(
+                f"{label} changed from “{choices_class(old).label}” to “{choices_class(new).label}”"
+            )
+    return changes
 
 
 @transaction.atomic
 def vendor_update(vendor: Vendor, *, changed_by, **fields) -> Vendor:
-    # The stored classes: a bound ModelForm has already written the new ones on `vendor`.
-    stored = Vendor.objects.filter(pk=vendor.pk).values_list("data_classes", flat=True).first()
-    requested_before = set(stored or [])
+    """Save the vendor's changes. Changing the data classes requested, the special categories,
+    the autonomy or the integration of an approved vendor is a material change: the vendor
+    needs a reassessment, and new special categories stay unassessed until its sign-off."""
+    # The stored profile: a bound ModelForm has already written the new one on `vendor`.
+    before = Vendor.objects.filter(pk=vendor.pk).values(*MATERIAL_FIELDS).first()
     for name, value in fields.items():
         setattr(vendor, name, value)
     if "name" in fields:
@@ -144,18 +191,11 @@ def vendor_update(vendor: Vendor, *, changed_by, **fields) -> Vendor:
     vendor.full_clean(exclude=["slug"])
     with auditlog_actor(changed_by):
         vendor.save()
-    # Newly requested classes more sensitive than any approved one: a material change.
-    approved_rank = max((DataClass.rank(c) for c in vendor.approved_data_classes), default=-1)
-    beyond = [
-        c for c in vendor.data_classes
-        if DataClass.rank(c) > approved_rank and c not in requested_before
-    ]  # fmt: skip
-    if vendor.status in APPROVED_STATUSES and beyond:
-        labels = ", ".join(DataClass(c).label for c in beyond)
+    changes = material_changes(before, vendor) if before else []
+    if vendor.status in APPROVED and changes:
         vendor_flag_reassessment(
-            vendor, reason=f"Data classes requested beyond the approved ones: {labels}.",
-            flagged_by=changed_by,
-        )  # fmt: skip
+            vendor, reason=f"Material change: {'; '.join(changes)}.", flagged_by=changed_by
+        )
     return vendor
 
 
@@ -172,11 +212,13 @@ def vendor_flag_reassessment(vendor: Vendor, *, reason: str, flagged_by) -> Vend
     vendor.reassessment_required = True
     vendor.reassessment_reason = reason[:300]
     vendor.reassessment_required_since = today
+    # Only an assessment submitted from now on considered this reason (assessment sign-off).
+    vendor.reassessment_required_at = timezone.now()
     with auditlog_actor(flagged_by):
         vendor.save(
             update_fields=[
                 "reassessment_required", "reassessment_reason", "reassessment_required_since",
-                "updated_at",
+                "reassessment_required_at", "updated_at",
             ]
         )  # fmt: skip
     reviewers = get_user_model().objects.filter(groups__name="Security reviewers")
@@ -276,6 +318,21 @@ def evidence_update(
 
 
 @transaction.atomic
+def evidence_save(evidence: Evidence, *, saved_by) -> Evidence:
+    """Save an evidence record whose fields were set elsewhere (the Django admin), new or
+    not, by the rules of evidence_create and evidence_update: the expiry derived from its
+    facts, the model's validation, the actor in the audit log. Files are not attached here:
+    they come through evidence_create and evidence_update, which check their content."""
+    if evidence._state.adding and evidence.recorded_by is None:
+        evidence.recorded_by = saved_by
+    evidence.expires_on = evidence_expiry(evidence)
+    evidence.full_clean(exclude=["file"])
+    with auditlog_actor(saved_by):
+        evidence.save()
+    return evidence
+
+
+@transaction.atomic
 def evidence_delete(evidence: Evidence, *, deleted_by) -> None:
     name = evidence.file.name if evidence.file else ""
     with auditlog_actor(deleted_by):
@@ -320,11 +377,16 @@ def usage_import(rows: list[dict], *, imported_by) -> list[UsageRecord]:
 @transaction.atomic
 def incident_record(*, vendor: Vendor, recorded_by, **fields) -> Incident:
     """Record a vendor incident: the vendor needs reassessment now, and its owners and the
-    security team are told at once."""
+    security team are told at once. A high or critical incident also suspends Confidential
+    and Restricted data (vendors.policy) until a reassessment submitted after it is signed
+    off."""
     incident = Incident(vendor=vendor, recorded_by=recorded_by, **fields)
     incident.full_clean()
     with auditlog_actor(recorded_by):
         incident.save()
+        if incident.severity in SUSPENDING_SEVERITIES:
+            vendor.incident_suspended_at = timezone.now()
+            vendor.save(update_fields=["incident_suspended_at", "updated_at"])
     vendor_flag_reassessment(
         vendor,
         reason=f"Incident disclosed {incident.date_disclosed:%d %b %Y}: {incident.title}",

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from vendors.lookup import normalise_name
 from vendors.models import (
@@ -339,6 +340,7 @@ def preview_rows(stored_rows: list[dict]) -> list[dict]:
     Rows that repeat an existing record (same vendor, team and purpose, ignoring case) are
     flagged `duplicate`: importing the same inventory twice is the likeliest mistake.
     """
+    today = timezone.localdate()
     loaded = load_rows(stored_rows)
     existing = set(
         UsageRecord.objects.filter(vendor__in={r["vendor"] for r in loaded})
@@ -352,7 +354,7 @@ def preview_rows(stored_rows: list[dict]) -> list[dict]:
             {
                 "line": stored["line"],
                 "usage": usage,
-                "reasons": out_of_policy_reasons(usage),
+                "reasons": out_of_policy_reasons(usage, today),
                 "duplicate": (usage.vendor.pk, usage.team.lower(), usage.purpose.lower())
                 in existing,
             }

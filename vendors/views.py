@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.access import api_login_required, has_role, role_required
 from accounts.roles import EDIT, READ
 from vendors import lookup, selectors, services, usage_csv
+from vendors.evidence_facts import fact_issues
 from vendors.filters import UsageFilter, VendorFilter
 from vendors.forms import (
     ConfirmForm,
@@ -35,7 +36,7 @@ from vendors.models import (
     UsageRecord,
     Vendor,
 )
-from vendors.policy import annotate_policy, out_of_policy_reasons
+from vendors.policy import annotate_policy, approval_state, out_of_policy_reasons
 
 VENDORS_PER_PAGE = 50
 HISTORY_PER_PAGE = 20
@@ -138,9 +139,12 @@ def vendor_detail(request, pk: int):
     prefetch_related_objects(
         [vendor], Prefetch("usages", queryset=UsageRecord.objects.select_related("owner"))
     )
+    today = timezone.localdate()
     for usage in vendor.usages.all():
-        usage.policy_reasons = out_of_policy_reasons(usage)
+        usage.policy_reasons = out_of_policy_reasons(usage, today)
     evidence = list(selectors.vendor_evidence(vendor))
+    for item in evidence:
+        item.fact_issues = fact_issues(item, today=today, data_classes=vendor.data_classes)
     history = Paginator(selectors.vendor_history(vendor), HISTORY_PER_PAGE).get_page(
         request.GET.get("history_page")
     )
@@ -149,8 +153,11 @@ def vendor_detail(request, pk: int):
         "vendors/vendor_detail.html",
         {
             "vendor": vendor,
+            "approval": approval_state(vendor, today),
             "evidence": evidence,
-            "core_evidence": selectors.core_evidence_status(evidence),
+            "core_evidence": selectors.core_evidence_status(
+                evidence, today, data_classes=vendor.data_classes
+            ),
             "history": history,
             "can_download": has_role(request.user, EDIT),
         },
@@ -375,8 +382,9 @@ def _control_badges(usage: UsageRecord) -> list[tuple[str, str]]:
 
 def _with_policy_reasons(usages) -> list[UsageRecord]:
     usages = list(usages)
+    today = timezone.localdate()
     for usage in usages:
-        usage.policy_reasons = out_of_policy_reasons(usage)
+        usage.policy_reasons = out_of_policy_reasons(usage, today)
         usage.control_badges = _control_badges(usage)
     return usages
 
@@ -411,8 +419,9 @@ def usage_export(request):
             "State", "End date", "Controls", "Out of policy", "Reasons",
         ]
     )  # fmt: skip
+    today = timezone.localdate()
     for usage in usage_filter.qs.iterator(chunk_size=500):
-        reasons = out_of_policy_reasons(usage)
+        reasons = out_of_policy_reasons(usage, today)
         writer.writerow(
             [
                 _csv_safe(v)
@@ -434,7 +443,7 @@ def usage_export(request):
 
 
 def _usage_saved_message(request, usage: UsageRecord, verb: str) -> None:
-    reasons = out_of_policy_reasons(usage)
+    reasons = out_of_policy_reasons(usage, timezone.localdate())
     if reasons:
         messages.warning(
             request, f"Usage “{usage}” {verb}. It is out of policy: {' '.join(reasons)}"
@@ -597,7 +606,8 @@ def _usage_import_confirm(request):
     except (usage_csv.StaleImport, ValidationError) as error:
         detail = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         return _refuse_import(request, f"{detail} Upload the file again.")
-    out = sum(1 for usage in created if out_of_policy_reasons(usage))
+    today = timezone.localdate()
+    out = sum(1 for usage in created if out_of_policy_reasons(usage, today))
     summary = f"Imported {len(created)} usage record{'s' if len(created) != 1 else ''}"
     summary += f" from “{pending['file_name']}”."
     if out:

@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from tests.vendors.factories import VendorFactory
+from vendors import services
 from vendors.models import (
     DataClass,
     Evidence,
@@ -12,7 +13,7 @@ from vendors.models import (
     Vendor,
     evidence_status,
 )
-from vendors.services import evidence_expiry
+from vendors.services import add_months, evidence_expiry
 
 TODAY = dt.date(2025, 6, 15)
 
@@ -108,8 +109,11 @@ def test_a_pentest_that_states_its_validity_expires_then():
     assert evidence_expiry(pentest) == dt.date(2025, 7, 10)
 
 
-def test_an_undated_pentest_has_no_expiry():
-    assert evidence_expiry(Evidence(kind=EvidenceKind.PENTEST)) is None
+def test_an_undated_pentest_counts_for_12_months_from_the_day_it_is_recorded(time_machine):
+    time_machine.move_to(dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC), tick=False)
+    assert evidence_expiry(Evidence(kind=EvidenceKind.PENTEST)) == add_months(
+        dt.date(2026, 3, 10), 12
+    )
 
 
 def test_a_dpa_expires_when_its_validity_ends():
@@ -120,16 +124,66 @@ def test_a_dpa_expires_when_its_validity_ends():
     assert evidence_expiry(dpa) == dt.date(2027, 1, 1)
 
 
-def test_a_dpa_without_a_validity_never_expires():
-    dpa = Evidence(kind=EvidenceKind.DPA, signed_date=dt.date(2024, 1, 1))
+def test_a_dpa_without_a_validity_counts_for_36_months_after_it_was_signed():
+    dpa = Evidence(kind=EvidenceKind.DPA, signed_date=dt.date(2024, 2, 29))
 
-    assert evidence_expiry(dpa) is None
+    assert evidence_expiry(dpa) == dt.date(2027, 2, 28)
 
 
-def test_other_documents_do_not_expire_a_year_after_their_date():
-    policy = Evidence(kind=EvidenceKind.RETENTION, document_date=dt.date(2020, 1, 1))
+def test_an_unsigned_dpa_without_a_validity_counts_for_36_months_after_it_was_recorded():
+    dpa = Evidence(kind=EvidenceKind.DPA, recorded_at=dt.datetime(2024, 5, 2, 9, 0, tzinfo=dt.UTC))
 
-    assert evidence_expiry(policy) is None
+    assert evidence_expiry(dpa) == dt.date(2027, 5, 2)
+
+
+DEFAULT_YEAR_KINDS = [
+    EvidenceKind.RETENTION, EvidenceKind.ENCRYPTION, EvidenceKind.TRAINING,
+    EvidenceKind.SUBPROCESSORS, EvidenceKind.MODEL_CARD, EvidenceKind.OTHER,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", DEFAULT_YEAR_KINDS)
+def test_other_documents_without_a_validity_count_for_a_year_after_their_date(kind):
+    document = Evidence(kind=kind, document_date=dt.date(2024, 8, 31))
+
+    assert evidence_expiry(document) == dt.date(2025, 8, 31)
+
+
+@pytest.mark.parametrize("kind", DEFAULT_YEAR_KINDS)
+def test_other_documents_keep_the_validity_they_state(kind):
+    document = Evidence(
+        kind=kind, document_date=dt.date(2019, 1, 1), valid_until=dt.date(2030, 1, 1)
+    )
+
+    assert evidence_expiry(document) == dt.date(2030, 1, 1)
+
+
+def test_an_undated_document_counts_for_a_year_after_it_was_recorded():
+    policy = Evidence(
+        kind=EvidenceKind.MODEL_CARD, recorded_at=dt.datetime(2024, 3, 1, 23, 30, tzinfo=dt.UTC)
+    )
+
+    assert evidence_expiry(policy) == dt.date(2025, 3, 1)
+
+
+def test_an_undated_document_not_yet_recorded_counts_for_a_year_from_today(time_machine):
+    time_machine.move_to(dt.datetime(2025, 6, 15, 12, 0, tzinfo=dt.UTC), tick=False)
+
+    assert evidence_expiry(Evidence(kind=EvidenceKind.OTHER)) == dt.date(2026, 6, 15)
+
+
+def test_a_sub_processor_list_of_2019_is_expired(reviewer, time_machine):
+    time_machine.move_to(dt.datetime(2025, 6, 15, 12, 0, tzinfo=dt.UTC), tick=False)
+    vendor = VendorFactory()
+
+    listing = services.evidence_create(
+        vendor=vendor, kind=EvidenceKind.SUBPROCESSORS, recorded_by=reviewer,
+        title="Sub-processors", document_date=dt.date(2019, 4, 1),
+    )  # fmt: skip
+
+    assert listing.expires_on == dt.date(2020, 4, 1)
+    assert listing.status() == EvidenceStatus.EXPIRED
+    assert Vendor.objects.get(pk=vendor.pk).evidence_expired is True
 
 
 # --- DataClass --------------------------------------------------------------------------------

@@ -646,7 +646,10 @@ def test_core_status_takes_the_best_record_of_each_core_kind():
 def test_core_status_prefers_a_record_without_expiry_over_one_that_expires():
     vendor = VendorFactory()
     dpa_until(vendor, TODAY + dt.timedelta(days=900))
-    open_ended = dpa_until(vendor, None)
+    # Every kind has a validity now; a record stored without one still counts as lasting.
+    open_ended = EvidenceFactory(
+        vendor=vendor, kind=EvidenceKind.DPA, signed_date=dt.date(2024, 1, 1), expires_on=None
+    )
 
     [_, dpa_row, *_] = core_evidence_status(list(vendor.evidence.all()), today=TODAY)
 

@@ -25,8 +25,9 @@ def larkspur(db):
     return VendorFactory(
         name="Larkspur Language Cloud",
         status=VendorStatus.APPROVED,
-        approved_data_classes=["public", "internal"],
+        approved_data_classes=["public", "internal", "confidential"],
         special_categories=["personal"],
+        assessed_special_categories=["personal"],
     )
 
 
@@ -336,7 +337,8 @@ def test_the_preview_flags_out_of_policy_rows_and_rows_already_on_record(larkspu
     assert (first["line"], first["reasons"], first["duplicate"]) == (2, [], True)
     assert second["line"] == 3
     assert second["reasons"] == [
-        "Processes Restricted data; Larkspur Language Cloud is approved for Public, Internal."
+        "Processes Restricted data; Larkspur Language Cloud is approved for Public, Internal, "
+        "Confidential."
     ]
     assert second["duplicate"] is False
 

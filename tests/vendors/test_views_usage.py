@@ -27,12 +27,14 @@ EDIT_PAGES = ["usage_create", "usage_edit", "usage_import"]
 
 @pytest.fixture
 def approved(db):
-    """Approved for Public and Internal data, assessed for personal data."""
+    """Approved for Public and Internal data, assessed for personal data and source code
+    (personal data needs Confidential approved too: vendors.classification)."""
     return VendorFactory(
         name="Larkspur Language Cloud",
         status=VendorStatus.APPROVED,
         approved_data_classes=["public", "internal"],
-        special_categories=["personal"],
+        special_categories=["personal", "source_code"],
+        assessed_special_categories=["personal", "source_code"],
     )
 
 
@@ -308,7 +310,7 @@ VALID = {
     "purpose": "Ticket triage",
     "business_justification": "Faster first answers.",
     "data_classes": ["public", "internal"],
-    "special_categories": ["personal"],
+    "special_categories": ["source_code"],
     "integration": "api",
     "start_date": "2024-03-01",
     "active": "on",
@@ -549,7 +551,7 @@ def test_upload_then_preview_then_confirm_imports_every_row(client, reviewer, ap
     assert [r["line"] for r in preview.context["rows"]] == [2, 3, 4]
     assert page.count('data-testid="out-of-policy"') == 2
     assert "Processes health data, which Larkspur Language Cloud was not assessed for." in page
-    assert "Quillnote AI is proposed, not approved." in page
+    assert "Quillnote AI is proposed: it is not approved for any data." in page
     assert "2 of 3</strong> rows will be out of policy" in page
 
     confirmed = client.post(reverse("usage_import") + f"?preview={token}", {"token": token})
