@@ -1,9 +1,11 @@
 """Framework coverage of an assessment: for each framework, the references its questions
 cover and the state of their answers. Pure over a Workbook (no queries of its own)."""
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from assessments import rules
 from assessments.loader import FRAMEWORK_NAMES
 
 
@@ -11,21 +13,18 @@ def _risk_state(risk: float) -> str:
     return "met" if risk <= 0 else "gap" if risk >= 1 else "partial"
 
 
-def answer_state(question, value) -> str:
-    """met, partial, gap, open or not applicable for one answer, from the bank's risks."""
-    if value in (None, "", []):
+def answer_state(question, value, comment: str = "", evidence_standing: str = "sound") -> str:
+    """met, partial, gap, open or not applicable for one answer, by the same rules as the
+    score (rules.py): a "not applicable" that does not stand is a gap, and a control whose
+    expected evidence is weak, missing, expired or disqualified is at best partial."""
+    if not rules.is_answered(value):
         return "open"
-    if question.answer_type == "yes_no":
-        return {"yes": "met", "partial": "partial", "no": "gap"}.get(value, "not applicable")
-    if question.answer_type in ("single_choice", "multiple_choice"):
-        risks = {o["value"]: o["risk"] for o in question.options}
-        chosen = value if isinstance(value, list) else [value]
-        return _risk_state(max(risks.get(v, 1) for v in chosen))
-    if question.answer_type == "number" and question.bands:
-        for band in question.bands:
-            if band["max"] is None or value <= band["max"]:
-                return _risk_state(band["risk"])
-    return "met"
+    if value == rules.NOT_APPLICABLE and question.answer_type == "yes_no":
+        return "not applicable" if rules.na_claim_stands(question, value, comment) else "gap"
+    state = _risk_state(rules.answer_risk(question, value))
+    if state == "met" and question.evidence_expected and evidence_standing != "sound":
+        return "partial"
+    return state
 
 
 @dataclass
@@ -37,9 +36,16 @@ class ReferenceState:
     def state(self) -> str:
         """met, partial, gap, not applicable or open — the weakest answer decides."""
         states = []
-        for question, answer, applicable in self.questions:
+        for question, answer, applicable, standing in self.questions:
             if applicable:
-                states.append(answer_state(question, answer.value if answer else None))
+                states.append(
+                    answer_state(
+                        question,
+                        answer.value if answer else None,
+                        answer.comment if answer else "",
+                        standing,
+                    )
+                )
         for worst in ("gap", "open", "partial", "met", "not applicable"):
             if worst in states:
                 return worst
@@ -78,12 +84,13 @@ class FrameworkCoverage:
 
 
 def _sort_key(reference: str):
-    import re
-
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", reference)]
 
 
-def framework_coverage(book) -> list[FrameworkCoverage]:
+def framework_coverage(book, evidence_standing=None) -> list[FrameworkCoverage]:
+    """`evidence_standing`: evidence kind -> sound, weak or none (scoring.EvidenceState
+    .standing); kinds left out count as none, as in the score."""
+    evidence_standing = evidence_standing or {}
     by_framework: dict[str, dict[str, ReferenceState]] = OrderedDict(
         (key, {}) for key in FRAMEWORK_NAMES
     )
@@ -93,8 +100,9 @@ def framework_coverage(book) -> list[FrameworkCoverage]:
         for reference in question.frameworks:
             prefix, _, ident = reference.partition(":")
             states = by_framework.setdefault(prefix, {})
+            standing = evidence_standing.get(question.evidence_expected, "none")
             states.setdefault(ident, ReferenceState(ident)).questions.append(
-                (question, answer, applicable)
+                (question, answer, applicable, standing)
             )
     return [
         FrameworkCoverage(

@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 
-from assessments import services
+from assessments import rules, services
 from assessments.models import AnswerType, AssessmentStatus, QuestionnaireTemplate
 from assessments.selectors import suggested_template
 from vendors.models import Vendor
@@ -52,10 +52,25 @@ def _weak_answer(question):
     return None
 
 
+def _explain_prefilled(assessment, question, reviewer) -> None:
+    """An answer taken from the evidence that falls short still needs the reviewer's why."""
+    answer = assessment.answers.get(question=question)
+    if answer.value in rules.YES_NO_NEEDS_COMMENT and not answer.comment:
+        services.answer_save(
+            assessment=assessment, question=question, answered_by=reviewer, value=answer.value,
+            comment="As the vendor's recorded evidence says; follow-up agreed.",
+        )  # fmt: skip
+
+
 def _fill(assessment, share: float, weak_share: float, reviewer) -> None:
     questions = list(assessment.template.questions.order_by("order"))
+    # The profile and the recorded evidence have answered some questions already.
+    given = set(assessment.answers.values_list("question__key", flat=True))
     limit = round(len(questions) * share)
     for index, question in enumerate(questions[:limit]):
+        if question.key in given:
+            _explain_prefilled(assessment, question, reviewer)
+            continue
         value = _good_answer(question, assessment.vendor)
         comment = ""
         # Spread the weak answers evenly through the bank, deterministically.

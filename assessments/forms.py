@@ -84,6 +84,10 @@ class SendBackForm(forms.Form):
 
 
 class FindingForm(forms.ModelForm):
+    """Translates the tracking fields; the rules (justification, how long a risk may be
+    accepted and by whom) are services.finding_check's, whose errors the view puts back on
+    the fields."""
+
     class Meta:
         model = Finding
         fields = ["status", "owner", "due_date", "justification", "accepted_until",
@@ -101,20 +105,6 @@ class FindingForm(forms.ModelForm):
 
         self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
         self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
-
-    def clean(self):
-        data = super().clean()
-        status = data.get("status")
-        if status == FindingStatus.ACCEPTED:
-            if not (data.get("justification") or "").strip():
-                self.add_error("justification", "Accepting a risk needs a justification.")
-            if not data.get("accepted_until"):
-                self.add_error("accepted_until", "Accepted risks expire: give a date.")
-            elif data["accepted_until"] <= timezone.localdate():
-                self.add_error("accepted_until", "The date must be in the future.")
-        if status == FindingStatus.REMEDIATED and not (data.get("remediation_note") or "").strip():
-            self.add_error("remediation_note", "Say how it was remediated.")
-        return data
 
 
 class IncidentForm(forms.ModelForm):

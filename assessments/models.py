@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F
 from django.urls import reverse
 
+from assessments.scoring import METHOD_VERSION
 from vendors.fields import ChoiceSetField
 from vendors.models import DataClass, Evidence, EvidenceKind, Tier, Vendor
 
@@ -144,6 +145,13 @@ class Question(models.Model):
         if self.answer_type == AnswerType.YES_NO:
             return list(YesNo.choices)
         return [(o["value"], o["label"]) for o in self.options]
+
+    @property
+    def answer_choices(self) -> list[tuple[str, str]]:
+        """The answers the wizard offers: "not applicable" only where the bank allows it."""
+        if self.answer_type == AnswerType.YES_NO and not self.not_applicable:
+            return [c for c in YesNo.choices if c[0] != YesNo.NOT_APPLICABLE]
+        return self.choices
 
 
 class AssessmentStatus(models.TextChoices):
@@ -292,6 +300,11 @@ class AssessmentScore(models.Model):
     @property
     def allowed_classes(self) -> list[str]:
         return [g["data_class"] for g in self.gates if g["allowed"]]
+
+    @property
+    def is_current_method(self) -> bool:
+        """Scored with the method in force; an older score is a record of its own method."""
+        return self.method_version == METHOD_VERSION
 
 
 class FindingSeverity(models.TextChoices):

@@ -7,7 +7,9 @@ Rules (PRODUCT.md, "Reminders"):
 - evidence expiring in 60, 30 and 7 days and on expiry (the newest record of each kind);
 - approval conditions whose date has passed;
 - vendors marked "reassessment required" (an incident, more sensitive data) whose e-mail was
-  not sent yet.
+  not sent yet;
+- accepted risks ending in 30 and 7 days; once an acceptance has ended (its last day is
+  before today) the finding is reopened and the e-mail says so.
 
 Each reminder is claimed in the reminder log under a unique key (kind, object, due date,
 offset), so running the sweep twice, or two sweeps at once, sends each one once. A sweep that
@@ -26,8 +28,14 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from assessments import services
-from assessments.models import Assessment, AssessmentStatus, QuestionnaireTemplate
-from assessments.selectors import suggested_template
+from assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    Finding,
+    FindingStatus,
+    QuestionnaireTemplate,
+)
+from assessments.selectors import bank_problems, suggested_template
 from notifications import services as notifications
 from notifications.models import ReminderKind, ReminderLog, ReminderStatus
 from vendors.models import Evidence, Vendor, VendorStatus
@@ -39,6 +47,7 @@ EVIDENCE_STEPS = (60, 30, 7, 0)
 OVERDUE_EVERY_DAYS = 7
 ESCALATE_AFTER_DAYS = 14
 DRAFT_WITHIN_DAYS = 30
+ACCEPTANCE_STEPS = (30, 7)
 STALE_QUEUE_MINUTES = 10
 INACTIVE = [VendorStatus.RETIRED, VendorStatus.REJECTED]
 
@@ -62,6 +71,7 @@ class SweepResult:
     planned: list[Planned] = field(default_factory=list)
     claimed: list[ReminderLog] = field(default_factory=list)
     drafts_created: list[Assessment] = field(default_factory=list)
+    reopened: list[Finding] = field(default_factory=list)
     redispatched: int = 0
 
 
@@ -170,6 +180,35 @@ def plan(today: dt.date) -> list[Planned]:
             {"vendor": vendor.name, "conditions": assessment.conditions,
              "due": assessment.conditions_due.isoformat()},
         ))  # fmt: skip
+    # Accepted risks ending soon, and those that have ended (the sweep reopens them).
+    accepted = (
+        Finding.objects.select_related("vendor__business_owner", "vendor__security_owner", "owner")
+        .filter(
+            status=FindingStatus.ACCEPTED,
+            accepted_until__lte=today + dt.timedelta(days=max(ACCEPTANCE_STEPS)),
+        )
+        .exclude(vendor__status__in=INACTIVE)
+        .order_by("accepted_until", "pk")
+    )
+    for finding in accepted:
+        vendor = finding.vendor
+        days_left = (finding.accepted_until - today).days
+        if days_left < 0:
+            kind, step = ReminderKind.RISK_ACCEPTANCE_EXPIRED, 0
+        else:
+            kind, step = ReminderKind.RISK_ACCEPTANCE_EXPIRING, _step(days_left, ACCEPTANCE_STEPS)
+        link = reverse("assessment_detail", args=[finding.assessment_id]) + f"#finding-{finding.pk}"
+        planned.append(Planned(
+            kind, "finding", finding.pk, finding.accepted_until, step, vendor, "",
+            notifications.recipient_emails(
+                [finding.owner, vendor.business_owner, vendor.security_owner, *reviewers]
+            ),
+            notifications.absolute(link),
+            {"vendor": vendor.name, "severity": finding.get_severity_display(),
+             "question": finding.question_text, "justification": finding.justification,
+             "until": finding.accepted_until.isoformat(), "days_left": days_left,
+             "lead_only": finding.severity in services.LEAD_ACCEPTS},
+        ))  # fmt: skip
     for item in planned:  # the subject line the e-mail will carry (templates/emails/)
         item.subject = notifications.render_subject(item.kind, item.context)
     return planned
@@ -190,8 +229,15 @@ def _create_due_drafts(today: dt.date) -> list[Assessment]:
     created = []
     for vendor in due:
         last = vendor.assessments.exclude(status=AssessmentStatus.DRAFT).first()
+        # The bank of the last assessment if it still covers the profile as it stands now
+        # (data, special categories and autonomy may have grown since), else the suggested one.
         template = next(
-            (t for t in templates if last is not None and t.key == last.template.key), None
+            (
+                t
+                for t in templates
+                if last is not None and t.key == last.template.key and not bank_problems(t, vendor)
+            ),
+            None,
         ) or suggested_template(vendor, templates)
         if template is None:
             continue
@@ -224,6 +270,9 @@ def run_sweep(today: dt.date | None = None, *, dry_run: bool = False,
         )  # fmt: skip
         if log is not None:
             result.claimed.append(log)
+    # After the claims: a run that stops in between still reopens next time, and the reminder
+    # planned from the finding while it was accepted is claimed once either way.
+    result.reopened = services.findings_reopen_expired(today)
     # Catch up on what an earlier sweep claimed but never got out (broker down, crash).
     stale = ReminderLog.objects.filter(
         status__in=[ReminderStatus.QUEUED, ReminderStatus.RETRYING],

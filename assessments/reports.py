@@ -18,7 +18,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from assessments import coverage, selectors
+from assessments import coverage, selectors, services
 from assessments.charts import domain_chart
 from assessments.models import Assessment
 from vendors.models import CORE_EVIDENCE, DataClass
@@ -63,6 +63,7 @@ def _context(assessment: Assessment, draft: bool) -> dict:
     evidence = list(assessment.vendor.evidence.order_by("kind", "-expires_on"))
     gates = score.gates if score else []
     labels = dict(DataClass.choices)
+    today = timezone.localdate()
     return {
         "assessment": assessment,
         "vendor": assessment.vendor,
@@ -70,15 +71,25 @@ def _context(assessment: Assessment, draft: bool) -> dict:
         "book": book,
         "score": score,
         "chart": domain_chart(score.domains) if score else "",
+        # A decided report states the dates the sign-off set, counted from the sign-off day.
+        "decision_dates": (
+            services.approval_facts(assessment, score)
+            if score and assessment.decided_at and assessment.status in services.DECIDED
+            else None
+        ),
         "gates": [g | {"label": labels.get(g["data_class"], g["data_class"])} for g in gates],
         "findings": list(assessment.findings.select_related("owner")) if score else [],
         "evidence": evidence,
-        "core_evidence": core_evidence_status(evidence),
+        "core_evidence": core_evidence_status(
+            evidence, today, data_classes=list(assessment.vendor.data_classes)
+        ),
         "core_kinds": CORE_EVIDENCE,
-        "frameworks": coverage.framework_coverage(book),
+        "frameworks": coverage.framework_coverage(
+            book, services.evidence_standings(assessment.vendor, today)
+        ),
         "incidents": list(assessment.vendor.incidents.order_by("-date_disclosed")),
         "usages": [
-            (usage, out_of_policy_reasons(usage))
+            (usage, out_of_policy_reasons(usage, today))
             for usage in assessment.vendor.usages.select_related("owner", "vendor").order_by(
                 "-active", "team"
             )

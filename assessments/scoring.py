@@ -379,7 +379,9 @@ def score(
     given = {k: a.value for k, a in answers.items()}
     values = rules.with_profile_answers(questions, given, profile)
     excluded: set[str] = set()  # a standing "not applicable": out of the score
+    na_credit: dict[str, float] = {}  # ...or, if it expects evidence, counted as a "yes"
     notes: dict[str, str] = {}
+    counted_as_no: set[str] = set()  # "not applicable" that does not stand
     for q in questions:
         value = values.get(q.key)
         comment = answers.get(q.key, AnswerSpec()).comment
@@ -390,14 +392,29 @@ def score(
                 and not q.condition
             ):
                 excluded.add(q.key)
+                if q.evidence_expected:
+                    # Counted as a "yes" backed by the evidence it expects: taking it out
+                    # would score better than an honest "yes" without sound evidence, and
+                    # better evidence must never score worse.
+                    standing = _evidence_state(evidence, q.evidence_expected).standing
+                    na_credit[q.key] = EVIDENCE_FACTOR[standing]
             else:
                 values[q.key] = "no"
+                counted_as_no.add(q.key)
                 notes[q.key] = rules.na_problem(q, value, comment) or (
                     "“not applicable” cannot be claimed here"
                 )
-    applicable = rules.applicable_keys(questions, values)
+    # In bank order, so that whether a question applies is decided from the corrected answers
+    # of the earlier questions (a condition names only earlier questions).
+    applicable: set[str] = set()
     for q in questions:
-        if q.key not in applicable or not q.evidence_expected or q.key in excluded:
+        condition = q.condition
+        if condition and not (
+            condition["question"] in applicable and rules.condition_met(condition, values)
+        ):
+            continue
+        applicable.add(q.key)
+        if not q.evidence_expected or q.key in excluded:
             continue
         state = _evidence_state(evidence, q.evidence_expected)
         implied = rules.evidence_implied_answer(q, state.facts)
@@ -411,24 +428,34 @@ def score(
                     _describe(q, value),
                     "high",
                     "contradicts",
-                    f"The answer “{_describe(q, value)}” claims better than the {label} on "
-                    f"record, which says “{_describe(q, implied)}”. Scored as the record says.",
+                    f"The answer “{_describe(q, value)}” claims better than the evidence on "
+                    f"record ({label}), which says “{_describe(q, implied)}”. Scored as the "
+                    "evidence says.",
                     "Correct the answer, or record newer evidence that supports it.",
                 )
             )
             values[q.key] = implied
-            notes[q.key] = f"scored as the {label} on record says"
-    # The scored values may hide or show follow-ups differently: decide once more.
-    applicable = rules.applicable_keys(questions, values)
+            notes[q.key] = f"scored as the evidence on record ({label}) says"
 
     contributions: dict[str, Contribution] = {}
 
+    def answer_words(q: QuestionSpec) -> str:
+        if q.key in counted_as_no:
+            return "not applicable (counts as no)"
+        return _describe(q, values.get(q.key))
+
     def base_credit(q: QuestionSpec) -> tuple[float | None, str]:
         value = values.get(q.key)
+        if q.key in na_credit:
+            credit = na_credit[q.key]
+            return credit, (
+                f"not applicable (allowed, explained): credit {credit:g}, as a “yes” backed "
+                f"by the {q.evidence_expected} evidence on record"
+            )
         if q.key in excluded:
             return None, "not applicable (allowed, explained)"
         credit = 1.0 - rules.answer_risk(q, value)
-        reason = f"{_describe(q, value)}: credit {credit:g}"
+        reason = f"{answer_words(q)}: credit {credit:g}"
         if q.key in notes:
             reason += f" ({notes[q.key]})"
         if q.evidence_expected and credit > 0:
@@ -438,17 +465,17 @@ def score(
             if standing != "sound":
                 factor = EVIDENCE_FACTOR[standing]
                 credit *= factor
-                reason += f", × {factor:g}: the {label} {_state_words(state)}"
+                reason += f", × {factor:g}: the expected evidence ({label}) {_state_words(state)}"
                 if q.key in applicable:
                     findings.append(
                         Finding(
                             q.key,
                             q.text,
-                            _describe(q, value),
+                            answer_words(q),
                             "medium",
                             "evidence",
-                            f"Claimed, but the {label} {_state_words(state)}.",
-                            f"Obtain a current {label} without weaknesses.",
+                            f"Claimed, but the expected evidence ({label}) {_state_words(state)}.",
+                            f"Obtain current evidence ({label}) without weaknesses.",
                         )
                     )
         return credit, reason
@@ -533,14 +560,14 @@ def score(
             if _blocker_applies(b, profile) and _blocker_triggered(b["when"], value)
         ]
         for blocker in triggered:
-            block(q, blocker, _describe(q, value))
+            block(q, blocker, answer_words(q))
         if triggered:
             # One finding per question: a blocker is the answer's most severe consequence.
             findings.append(
                 Finding(
                     q.key,
                     q.text,
-                    _describe(q, value),
+                    answer_words(q),
                     "critical",
                     "blocker",
                     " ".join(b["reason"] for b in triggered),
@@ -552,13 +579,13 @@ def score(
             if kind == "unanswered":
                 detail = "Not answered: counts as no."
             else:
-                detail = f"Answered “{_describe(q, value)}”"
+                detail = f"Answered “{answer_words(q)}”"
                 detail += f" ({notes[q.key]})." if q.key in notes else "."
             findings.append(
                 Finding(
                     q.key,
                     q.text,
-                    _describe(q, value),
+                    answer_words(q),
                     _severity(q.weight, risk),
                     kind,
                     detail,
@@ -589,14 +616,15 @@ def score(
                     "be sent."
                 )
 
-    # 4. One gate per class.
-    needed = classes_needed(profile.data_classes, profile.special_categories)
-    highest_rank = class_rank(needed[-1]) if needed else 0
-    raised = {
-        CATEGORY_MIN_CLASS[c]
-        for c in profile.special_categories
-        if c in CATEGORY_MIN_CLASS and CATEGORY_MIN_CLASS[c] not in profile.data_classes
-    }
+    # 4. One gate per class. Only the classes requested are considered: special categories
+    # never bring a class into the decision by themselves (adding one never widens what is
+    # allowed), but a class they need that was not requested is named on its gate.
+    requested = [c for c in DATA_CLASS_ORDER if c in profile.data_classes]
+    highest_rank = class_rank(requested[-1]) if requested else 0
+    needed_by = {}
+    for category in profile.special_categories:
+        if category in CATEGORY_MIN_CLASS:
+            needed_by.setdefault(CATEGORY_MIN_CLASS[category], []).append(category)
     gates = []
     for rank, data_class in enumerate(DATA_CLASS_ORDER):
         reasons = list(dict.fromkeys(blocked[data_class]))  # each reason once, in order
@@ -613,21 +641,24 @@ def score(
                 f"{data_class.capitalize()} data needs at least {floor:.0%}."
             )
         if rank > highest_rank:
-            reasons.append(
+            reason = (
                 f"Not requested: this assessment did not consider {data_class} data; "
                 "reassess before sending it."
             )
+            if data_class in needed_by and data_class not in profile.data_classes:
+                words = ", ".join(c.replace("_", " ") for c in needed_by[data_class])
+                reason = (
+                    f"Not requested, although the vendor would receive {words} data, which is "
+                    f"always {data_class.capitalize()} data: request {data_class.capitalize()} "
+                    "for this vendor and reassess before sending it."
+                )
+            reasons.append(reason)
         allowed = not reasons
         if allowed:
             reasons.append(
                 f"Residual risk {residual:g} is within the appetite of {limit:g}, and the "
                 f"controls meet {effectiveness:.0%} of what the questionnaire asks."
             )
-            if data_class in raised:
-                reasons.append(
-                    "Considered because the vendor would receive special categories that "
-                    f"are always {data_class.capitalize()} data."
-                )
         gates.append(Gate(data_class, allowed, tuple(reasons), residual, limit, floor))
 
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], order[f.key]))
@@ -660,8 +691,8 @@ def _state_words(state: EvidenceState) -> str:
         return "has expired"
     problems = "; ".join(i.text for i in state.issues)
     if state.strength == "disqualified":
-        return f"is disqualified ({problems})" if problems else "is disqualified"
-    return f"is weak ({problems})" if problems else "is weak"
+        return f"is disqualified: {problems}" if problems else "is disqualified"
+    return f"is weak: {problems}" if problems else "is weak"
 
 
 def _question_words(q: QuestionSpec) -> str:

@@ -3,10 +3,12 @@
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from assessments import rules
+from assessments import rules, scoring
 from assessments.models import Answer, Assessment, Question, QuestionnaireTemplate, Section
-from vendors.models import DataClass, SpecialCategory, Vendor
+from vendors.classification import classes_needed, required_class
+from vendors.models import Autonomy, DataClass, SpecialCategory, Vendor
 
 
 def assessment_list() -> QuerySet:
@@ -17,12 +19,42 @@ def active_templates() -> QuerySet:
     return QuestionnaireTemplate.objects.filter(active=True).order_by("name")
 
 
+SCOPE_LABELS = {
+    **dict(DataClass.choices),
+    **dict(SpecialCategory.choices),
+    **dict(Autonomy.choices),
+}
+
+
+def vendor_profile(vendor: Vendor) -> "scoring.VendorProfile":
+    """The vendor's profile as the plain data the rules and the score read."""
+    return scoring.VendorProfile(
+        data_classes=tuple(vendor.data_classes),
+        special_categories=tuple(vendor.special_categories),
+        criticality=vendor.criticality,
+        autonomy=vendor.autonomy,
+        integration=vendor.integration,
+    )
+
+
+def bank_problems(template: QuestionnaireTemplate, vendor: Vendor) -> list[str]:
+    """Why this bank cannot assess the vendor as its profile stands (empty when it can). The
+    classes are raised to what the special categories need (health data is Restricted)."""
+    profile = vendor_profile(vendor)
+    needed = scoring.VendorProfile(
+        data_classes=tuple(classes_needed(profile.data_classes, profile.special_categories)),
+        special_categories=profile.special_categories,
+        autonomy=profile.autonomy,
+    )
+    return rules.bank_scope_problems(template.scope, needed, SCOPE_LABELS)
+
+
 def suggested_template(vendor: Vendor, templates) -> QuestionnaireTemplate | None:
-    """The Lite bank when the vendor asks for at most Internal data, else the full bank:
-    the active template whose `suggested_for` covers the vendor's highest class and is
-    narrowest."""
-    highest = vendor.highest_data_class or DataClass.PUBLIC
-    fitting = [t for t in templates if highest in t.suggested_for]
+    """The narrowest active template that can assess the vendor's profile as it stands (the
+    Lite bank for at most Internal data, no special categories and no autonomy; else the
+    full bank) and whose `suggested_for` covers the class its data needs."""
+    highest = required_class(vendor.data_classes, vendor.special_categories)
+    fitting = [t for t in templates if highest in t.suggested_for and not bank_problems(t, vendor)]
     return min(fitting, key=lambda t: len(t.suggested_for), default=None)
 
 
@@ -83,7 +115,10 @@ def workbook(assessment: Assessment) -> Workbook:
             "question", "answered_by", "evidence"
         )
     }
-    values = {k: a.value for k, a in answers.items()}
+    # The profile answers its scope questions, even if it changed after the draft began.
+    values = rules.with_profile_answers(
+        questions, {k: a.value for k, a in answers.items()}, vendor_profile(assessment.vendor)
+    )
     applicable = rules.applicable_keys(questions, values)
     book = Workbook(assessment, sections, questions, answers, applicable)
     by_section = {s.pk: SectionProgress(s) for s in sections}
@@ -141,6 +176,7 @@ def incident_impact(incident) -> dict:
     from vendors.selectors import core_evidence_status
 
     vendor = incident.vendor
+    today = timezone.localdate()
     usages = list(
         annotate_policy(vendor.usages.filter(active=True).select_related("owner", "vendor"))
     )
@@ -156,7 +192,7 @@ def incident_impact(incident) -> dict:
     findings.sort(key=lambda f: (order.get(f.severity, 9), f.pk))
     evidence = list(vendor.evidence.all())
     return {
-        "usages": [(u, out_of_policy_reasons(u)) for u in usages],
+        "usages": [(u, out_of_policy_reasons(u, today)) for u in usages],
         "teams": sorted({u.team for u in usages}, key=str.lower),
         "exposed_classes": [DataClass(c).label for c in exposed_classes],
         "exposed_categories": sorted(
@@ -164,7 +200,9 @@ def incident_impact(incident) -> dict:
         ),
         "findings": findings,
         "last_assessment": last_decided_assessment(vendor),
-        "core_evidence": core_evidence_status(evidence),
+        "core_evidence": core_evidence_status(
+            evidence, today, data_classes=list(vendor.data_classes)
+        ),
     }
 
 
@@ -178,7 +216,7 @@ def dashboard_data(today) -> dict:
 
     from assessments.models import Finding, FindingStatus
     from vendors.models import Incident, Tier, UsageRecord, VendorStatus
-    from vendors.policy import out_of_policy
+    from vendors.policy import lapsed_q, out_of_policy
     from vendors.selectors import vendor_counts
 
     counts = vendor_counts(today)
@@ -197,7 +235,9 @@ def dashboard_data(today) -> dict:
         "tiers": [(t, counts["tiers"][t.value]) for t in Tier] + [(None, counts["tiers"][""])],
         "statuses": [(s, counts["statuses"][s.value]) for s in VendorStatus],
         "months": counts["months"],
-        "out_of_policy": out_of_policy(UsageRecord.objects.all()).count(),
+        # Usage of lapsed, suspended or unassessed approvals counts too (the one rule).
+        "out_of_policy": out_of_policy(UsageRecord.objects.all(), today).count(),
+        "approvals_lapsed": Vendor.objects.filter(lapsed_q(today)).order_by().count(),
         "incidents_90": Incident.objects.filter(
             date_disclosed__gte=today - dt.timedelta(days=90)
         ).count(),

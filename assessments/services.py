@@ -1,5 +1,6 @@
 """Writes to assessments and answers. Views call these; nothing else saves."""
 
+import calendar
 import datetime as dt
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
@@ -10,6 +11,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.access import has_role
+from accounts.roles import SIGN_OFF
 from assessments import rules, scoring
 from assessments.models import (
     Answer,
@@ -19,11 +22,22 @@ from assessments.models import (
     AssessmentScore,
     AssessmentStatus,
     Finding,
+    FindingSeverity,
+    FindingStatus,
     Question,
     QuestionnaireTemplate,
     YesNo,
 )
-from vendors.models import Evidence, Vendor, VendorStatus
+from assessments.selectors import bank_problems, vendor_profile
+from vendors import evidence_facts
+from vendors.classification import classes_needed
+from vendors.models import (
+    Evidence,
+    EvidenceKind,
+    Vendor,
+    VendorStatus,
+)
+from vendors.policy import plain_date
 from vendors.services import auditlog_actor, vendor_update
 
 MAX_TEXT_ANSWER = 5000
@@ -51,6 +65,10 @@ class SubmissionIncomplete(Exception):
         self.problems = problems
 
 
+class BankCannotAssess(ValidationError):
+    """The question bank does not cover the vendor's profile; the message says why."""
+
+
 def open_draft(vendor: Vendor) -> Assessment | None:
     return vendor.assessments.filter(status=AssessmentStatus.DRAFT).first()
 
@@ -66,6 +84,7 @@ def assessment_start(
     existing = open_draft(vendor)
     if existing is not None:
         return existing
+    check_bank_covers(template, vendor)
     previous = (
         vendor.assessments.exclude(status=AssessmentStatus.DRAFT)
         .order_by("-submitted_at", "-pk")
@@ -76,9 +95,108 @@ def assessment_start(
             vendor=vendor, template=template, created_by=started_by, due_date=due_date,
             previous=previous,
         )  # fmt: skip
+    _add_contributor(assessment, started_by)
     if previous is not None:
         _carry_forward(previous, assessment)
+    _answer_from_profile(assessment)
+    _prefill_from_evidence(assessment)
     return assessment
+
+
+# --- The vendor profile and the evidence answer what they can --------------------------------
+
+
+def check_bank_covers(template: QuestionnaireTemplate, vendor: Vendor) -> None:
+    problems = bank_problems(template, vendor)
+    if problems:
+        raise BankCannotAssess(
+            f"{template.name} cannot assess {vendor.name}: {'; '.join(problems)}. "
+            "Use a bank that covers the vendor's profile."
+        )
+
+
+def _answer_from_profile(assessment: Assessment) -> None:
+    """Write the answers the vendor profile gives (scope questions bound to it), so the
+    questionnaire shows them and cannot contradict the profile."""
+    profile = vendor_profile(assessment.vendor)
+    existing = {a.question.key: a for a in assessment.answers.select_related("question")}
+    for question in assessment.template.questions.exclude(from_profile=""):
+        value = rules.profile_answer(question, profile)
+        answer = existing.get(question.key)
+        if answer is None:
+            Answer.objects.create(
+                assessment=assessment, question=question, value=value,
+                comment="From the vendor profile.", answered_by=None,
+            )  # fmt: skip
+        elif answer.value != value or answer.carried_forward:
+            Answer.objects.filter(pk=answer.pk).update(
+                value=value, comment="From the vendor profile.", carried_forward=False,
+                version=F("version") + 1, answered_at=timezone.now(),
+            )  # fmt: skip
+
+
+def evidence_appraisals(vendor: Vendor, today: dt.date) -> dict:
+    """The vendor's best evidence of each kind, with its facts weighed (vendors side)."""
+    # The classes the data needs, raised by its special categories (health is Restricted).
+    needed = classes_needed(vendor.data_classes, vendor.special_categories)
+    return evidence_facts.appraise(list(vendor.evidence.all()), today=today, data_classes=needed)
+
+
+def _prefill_from_evidence(assessment: Assessment) -> None:
+    """Unanswered questions that a recorded evidence fact answers start with that answer."""
+    appraisals = evidence_appraisals(assessment.vendor, timezone.localdate())
+    answered = set(assessment.answers.values_list("question_id", flat=True))
+    created = []
+    for question in assessment.template.questions.exclude(evidence_fact={}):
+        if question.pk in answered:
+            continue
+        appraisal = appraisals.get(question.evidence_expected)
+        implied = rules.evidence_implied_answer(question, appraisal.facts if appraisal else None)
+        if implied is None:
+            continue
+        # No comment: a comment is what justifies an answer that departs from the evidence.
+        created.append(
+            Answer(
+                assessment=assessment,
+                question=question,
+                value=implied,
+                answered_by=None,
+            )
+        )
+    Answer.objects.bulk_create(created)
+
+
+def answer_contradictions(assessment: Assessment, today: dt.date | None = None) -> dict:
+    """Question key -> what the recorded evidence says, for every applicable answer that
+    claims better than the evidence (shown in the wizard; justified before submission)."""
+    today = today or timezone.localdate()
+    appraisals = evidence_appraisals(assessment.vendor, today)
+    questions = list(assessment.template.questions.all())
+    answers = rules.with_profile_answers(
+        questions, _answers_by_key(assessment), vendor_profile(assessment.vendor)
+    )
+    applicable = rules.applicable_keys(questions, answers)
+    found = {}
+    for question in questions:
+        if question.key not in applicable or not question.evidence_fact:
+            continue
+        appraisal = appraisals.get(question.evidence_expected)
+        implied = rules.evidence_implied_answer(question, appraisal.facts if appraisal else None)
+        if rules.contradicts(question, answers.get(question.key), implied):
+            label = EvidenceKind(question.evidence_expected).label
+            found[question.key] = f"the {label} record says “{_answer_words(question, implied)}”"
+    return found
+
+
+def _answer_words(question: Question, value) -> str:
+    """An answer in words: option labels, numbers with their unit."""
+    labels = dict(question.choices)
+    if isinstance(value, list):
+        return ", ".join(str(labels.get(v, v)) for v in value)
+    if value in labels:
+        return str(labels[value])
+    unit = f" {question.get_unit_display()}" if question.unit else ""
+    return f"{value}{unit}"
 
 
 def _carry_forward(previous: Assessment, assessment: Assessment) -> None:
@@ -120,6 +238,11 @@ def normalise_value(question: Question, raw):
         )
         if str(value) not in allowed:
             raise ValidationError(f"“{value}” is not one of the answers to this question.")
+        if value == rules.NOT_APPLICABLE and not rules.na_allowed(question):
+            raise ValidationError(
+                "“Not applicable” is not allowed for this question: answer yes, partial or no "
+                "(a control that is missing is a “no”)."
+            )
         return str(value)
     if kind == AnswerType.MULTIPLE_CHOICE:
         values = raw if isinstance(raw, list) else [raw]
@@ -185,8 +308,16 @@ def answer_save(
             evidence_id = value
         if not Evidence.objects.filter(pk=value, vendor_id=assessment.vendor_id).exists():
             raise ValidationError("That evidence belongs to another vendor.")
-    answers = _answers_by_key(assessment)
     questions = list(assessment.template.questions.all())
+    profile = vendor_profile(assessment.vendor)
+    from_profile = rules.profile_answer(question, profile)
+    if from_profile is not None and value != from_profile:
+        raise ValidationError(
+            "The vendor profile answers this question "
+            f"(“{_answer_words(question, from_profile)}”). Change the vendor profile instead; "
+            "an approved vendor then needs a reassessment."
+        )
+    answers = rules.with_profile_answers(questions, _answers_by_key(assessment), profile)
     if question.key not in rules.applicable_keys(questions, answers):
         raise QuestionNotApplicable()
 
@@ -207,14 +338,23 @@ def answer_save(
         )  # fmt: skip
         answer.refresh_from_db()
     Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
+    _add_contributor(assessment, answered_by)
     return answer
 
 
 @transaction.atomic
 def assessment_submit(assessment: Assessment, *, submitted_by) -> Assessment:
-    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("vendor", "template")
+        .get(pk=assessment.pk)
+    )
     if not assessment.is_editable:
         raise AssessmentLocked()
+    # The profile may have changed since the draft began: the bank must still cover it, and
+    # the scope answers follow it.
+    check_bank_covers(assessment.template, assessment.vendor)
+    _answer_from_profile(assessment)
     questions = list(assessment.template.questions.select_related("section"))
     rows = list(
         assessment.answers.values_list("question__key", "value", "comment", "carried_forward")
@@ -222,7 +362,9 @@ def assessment_submit(assessment: Assessment, *, submitted_by) -> Assessment:
     answers = {k: v for k, v, _, _ in rows}
     comments = {k: c for k, _, c, _ in rows}
     unconfirmed = frozenset(k for k, _, _, carried in rows if carried)
-    problems = rules.submission_problems(questions, answers, comments, unconfirmed)
+    problems = rules.submission_problems(
+        questions, answers, comments, unconfirmed, answer_contradictions(assessment)
+    )
     if problems:
         raise SubmissionIncomplete(problems)
     assessment.status = AssessmentStatus.SUBMITTED
@@ -230,23 +372,13 @@ def assessment_submit(assessment: Assessment, *, submitted_by) -> Assessment:
     assessment.submitted_at = timezone.now()
     with auditlog_actor(submitted_by):
         assessment.save(update_fields=["status", "submitted_by", "submitted_at", "updated_at"])
+    _add_contributor(assessment, submitted_by)
     # Score, findings and gates are stored in the same transaction as the submission.
     score_assessment(assessment)
     return assessment
 
 
 # --- Scoring and sign-off ---------------------------------------------------------------------
-
-
-def _evidence_statuses(vendor: Vendor, today: dt.date) -> dict[str, str]:
-    """Best status per evidence kind: a current record wins over an expiring or expired one."""
-    rank = {"current": 0, "expiring": 1, "expired": 2}
-    best: dict[str, str] = {}
-    for record in vendor.evidence.all():
-        status = record.status(today)
-        if record.kind not in best or rank[status] < rank[best[record.kind]]:
-            best[record.kind] = status
-    return best
 
 
 def question_spec(question) -> "scoring.QuestionSpec":
@@ -263,19 +395,35 @@ def question_spec(question) -> "scoring.QuestionSpec":
         evidence_expected=question.evidence_expected,
         blockers=tuple(question.blockers),
         remediation=question.remediation,
+        not_applicable=question.not_applicable,
+        from_profile=question.from_profile,
+        evidence_fact=question.evidence_fact or None,
     )
 
 
-def scoring_inputs(assessment: Assessment, today: dt.date):
-    """The plain data scoring.score() takes, read from the database."""
+def evidence_standings(vendor: Vendor, today: dt.date) -> dict[str, str]:
+    """Evidence kind -> what a claim backed by it earns (sound, weak or none), as scored."""
+    return {
+        kind: evidence_state(appraisal).standing
+        for kind, appraisal in evidence_appraisals(vendor, today).items()
+    }
+
+
+def evidence_state(appraisal) -> "scoring.EvidenceState":
+    return scoring.EvidenceState(
+        status=appraisal.status,
+        strength=appraisal.strength,
+        issues=tuple(
+            scoring.EvidenceIssue(i.effect, i.text, tuple(i.forbids)) for i in appraisal.issues
+        ),
+        facts=dict(appraisal.facts),
+        label=EvidenceKind(appraisal.kind).label,
+    )
+
+
+def scoring_inputs(assessment: Assessment, today: dt.date) -> dict:
+    """The plain data scoring.score() takes, read from the database (keyword arguments)."""
     vendor = assessment.vendor
-    profile = scoring.VendorProfile(
-        data_classes=tuple(vendor.data_classes),
-        special_categories=tuple(vendor.special_categories),
-        criticality=vendor.criticality,
-        autonomy=vendor.autonomy,
-        integration=vendor.integration,
-    )
     questions = [question_spec(q) for q in assessment.template.questions.order_by("order")]
     answers = {
         key: scoring.AnswerSpec(value, comment)
@@ -283,16 +431,26 @@ def scoring_inputs(assessment: Assessment, today: dt.date):
             "question__key", "value", "comment"
         )
     }
-    return profile, questions, answers, _evidence_statuses(vendor, today)
+    appraisals = evidence_appraisals(vendor, today)
+    return {
+        "profile": vendor_profile(vendor),
+        "questions": questions,
+        "answers": answers,
+        "evidence": {
+            kind: evidence_state(appraisals[kind])
+            if kind in appraisals
+            else scoring.EvidenceState("missing", label=label)
+            for kind, label in EvidenceKind.choices
+        },
+        "core_gaps": evidence_facts.core_evidence_gaps(appraisals),
+    }
 
 
 def score_assessment(assessment: Assessment, today: dt.date | None = None) -> AssessmentScore:
     """Compute and store the score, findings and gates (inside the caller's transaction)."""
     today = today or timezone.localdate()
-    result = scoring.score(
-        *scoring_inputs(assessment, today), today=today,
-        appetite=settings.CLEARANCE_RISK_APPETITE,
-    )  # fmt: skip
+    inputs = scoring_inputs(assessment, today)
+    result = scoring.score(**inputs, today=today, appetite=settings.CLEARANCE_RISK_APPETITE)
     AssessmentScore.objects.filter(assessment=assessment).delete()
     stored = AssessmentScore.objects.create(
         assessment=assessment,
@@ -308,6 +466,12 @@ def score_assessment(assessment: Assessment, today: dt.date | None = None) -> As
             "contributions": [asdict(c) for c in result.contributions],
             "gates": [asdict(g) | {"reasons": list(g.reasons)} for g in result.gates],
             "scored_on": today.isoformat(),
+            "reassess_days": result.reassess_days,
+            "cadence_reasons": list(result.cadence_reasons),
+            "profile": {
+                name: list(value) if isinstance(value, tuple) else value
+                for name, value in asdict(inputs["profile"]).items()
+            },
         },
     )
     assessment.findings.all().delete()
@@ -336,6 +500,33 @@ class SignOffRefused(Exception):
     """A sign-off that the rules forbid; the message says why."""
 
 
+# --- Separation of duties ---------------------------------------------------------------------
+
+NOT_A_LEAD = "Only a security lead signs off an assessment or sends it back."
+TOOK_PART = (
+    "You took part in this assessment (you started, answered or submitted part of it); "
+    "another security lead must sign it off."
+)
+
+
+def _add_contributor(assessment: Assessment, user) -> None:
+    """Record that `user` started, answered or submitted part of the assessment; None (the
+    reminder sweep, a carried-forward answer) takes no part."""
+    if user is not None:
+        assessment.contributors.add(user)
+
+
+def sign_off_refusal(assessment: Assessment, user) -> str | None:
+    """Why `user` may not sign off or send back this assessment, whatever its status; None
+    when they may. A lead who took any part in it, even one answer confirmed after a reviewer
+    re-submitted, does not decide on it: the decision is a second pair of eyes."""
+    if not has_role(user, SIGN_OFF):
+        return NOT_A_LEAD
+    if assessment.contributors.filter(pk=user.pk).exists():
+        return TOOK_PART
+    return None
+
+
 DECISIONS = {
     AssessmentStatus.APPROVED: VendorStatus.APPROVED,
     AssessmentStatus.APPROVED_WITH_CONDITIONS: VendorStatus.APPROVED_WITH_CONDITIONS,
@@ -355,8 +546,8 @@ def assessment_sign_off(
     )
     if assessment.status != AssessmentStatus.SUBMITTED:
         raise SignOffRefused("Only a submitted assessment can be signed off.")
-    if assessment.submitted_by_id == lead.pk:
-        raise SignOffRefused("You submitted this assessment; another security lead signs it off.")
+    if refusal := sign_off_refusal(assessment, lead):
+        raise SignOffRefused(refusal)
     if decision not in DECISIONS:
         raise SignOffRefused("Unknown decision.")
     if decision == AssessmentStatus.APPROVED_WITH_CONDITIONS and not (
@@ -386,13 +577,80 @@ def assessment_sign_off(
         residual_score=score.residual,
         approved_data_classes=approved if decision != AssessmentStatus.REJECTED else [],
         conditions=assessment.conditions,
-        next_reassessment_date=score.next_reassessment,
-        reassessment_required=False,
-        reassessment_reason="",
-        reassessment_required_since=None,
+        **approval_facts(assessment, score),
     )
     dispatch_report(assessment.pk)
     return assessment
+
+
+def cadence_days(score: AssessmentScore) -> int:
+    """Days from sign-off to the next reassessment, as the scoring method set them."""
+    days = score.detail.get("reassess_days")
+    if days is None:  # a clearance-risk/1 score stored only the date, counted from scoring
+        days = (score.next_reassessment - dt.date.fromisoformat(score.detail["scored_on"])).days
+    return int(days)
+
+
+def approval_facts(assessment: Assessment, score: AssessmentScore) -> dict:
+    """The vendor fields a decision on `assessment` (already decided, not yet applied to the
+    vendor) stores, from which vendors.policy derives what the vendor may receive each day.
+
+    The next reassessment is counted from the sign-off day; an approval stays valid until
+    then plus CLEARANCE_APPROVAL_GRACE_DAYS and covers the special categories of the profile
+    that was scored. A "reassessment required" flag is cleared only by an assessment submitted
+    at or after the moment it was raised, and an incident's suspension only by one submitted
+    after the incident: an older assessment did not consider them."""
+    vendor = assessment.vendor
+    decided_on = timezone.localdate(assessment.decided_at)
+    next_reassessment = decided_on + dt.timedelta(days=cadence_days(score))
+    facts = {"next_reassessment_date": next_reassessment}
+    if assessment.status == AssessmentStatus.REJECTED:
+        facts |= {"approval_valid_until": None, "assessed_special_categories": []}
+    else:
+        scored = score.detail.get("profile", {}).get("special_categories")
+        grace = dt.timedelta(days=settings.CLEARANCE_APPROVAL_GRACE_DAYS)
+        facts |= {
+            "approval_valid_until": next_reassessment + grace,
+            "assessed_special_categories": (
+                list(vendor.special_categories) if scored is None else scored
+            ),
+        }
+    submitted_at = assessment.submitted_at
+    required_at = vendor.reassessment_required_at
+    if required_at is None or submitted_at >= required_at:
+        facts |= {
+            "reassessment_required": False,
+            "reassessment_reason": "",
+            "reassessment_required_since": None,
+            "reassessment_required_at": None,
+        }
+    if vendor.incident_suspended_at is not None and submitted_at > vendor.incident_suspended_at:
+        facts["incident_suspended_at"] = None
+    return facts
+
+
+def reassessment_still_needed(assessment: Assessment) -> list[str]:
+    """What a signed-off `assessment` could not clear because it was submitted before it
+    happened, in plain sentences for the lead (empty when nothing is left)."""
+    vendor = assessment.vendor
+    submitted_at = assessment.submitted_at
+    submitted = plain_date(timezone.localtime(submitted_at).date())
+    notes = []
+    required_at = vendor.reassessment_required_at
+    if vendor.reassessment_required and required_at is not None and submitted_at < required_at:
+        notes.append(
+            f"{vendor.name} still needs a reassessment: this assessment was submitted on "
+            f"{submitted}, before the reassessment became required "
+            f"({vendor.reassessment_reason.rstrip('.')}). Start a new one."
+        )
+    suspended_at = vendor.incident_suspended_at
+    if suspended_at is not None and submitted_at <= suspended_at:
+        notes.append(
+            f"Confidential and Restricted data stay suspended for {vendor.name}: this "
+            f"assessment was submitted on {submitted}, before the high or critical incident "
+            "was recorded. Only a reassessment submitted after the incident lifts it."
+        )
+    return notes
 
 
 @transaction.atomic
@@ -401,8 +659,8 @@ def assessment_send_back(assessment: Assessment, *, lead, comment: str) -> Asses
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status != AssessmentStatus.SUBMITTED:
         raise SignOffRefused("Only a submitted assessment can be sent back.")
-    if assessment.submitted_by_id == lead.pk:
-        raise SignOffRefused("You submitted this assessment; another security lead reviews it.")
+    if refusal := sign_off_refusal(assessment, lead):
+        raise SignOffRefused(refusal)
     if not comment.strip():
         raise SignOffRefused("Say what the reviewer should change.")
     Vendor.objects.select_for_update().filter(pk=assessment.vendor_id).first()
@@ -422,14 +680,106 @@ def assessment_send_back(assessment: Assessment, *, lead, comment: str) -> Asses
     return assessment
 
 
+FINDING_TRACKING_FIELDS = (
+    "status", "owner", "due_date", "justification", "accepted_until", "remediation_note",
+)  # fmt: skip
+LEAD_ACCEPTS = frozenset({FindingSeverity.CRITICAL, FindingSeverity.HIGH})
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1
+    month = 28 or 29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    if year > dt.MAXYEAR:
+        return dt.date.max
+    last_day = calendar.monthrange(year, month)[1]
+    return day.replace(year=year, month=month, day=min(day.day, last_day))
+
+
+def latest_acceptance(today: dt.date) -> dt.date:
+    """The last day a risk accepted today may be accepted until."""
+    return add_months(today, settings.CLEARANCE_MAX_RISK_ACCEPTANCE_MONTHS)
+
+
+def finding_check(finding: Finding, *, changed_by, today: dt.date | None = None, **fields) -> None:
+    """Raise ValidationError, keyed by field, when saving `fields` onto the finding as stored
+    (not a form's copy already changed in memory) would break a rule of tracking findings;
+    the single place these rules live (the page, the admin and the sweep all save through
+    finding_update).
+
+    An accepted risk needs a justification and an end date. Setting or changing an acceptance
+    also needs the date after today and at most CLEARANCE_MAX_RISK_ACCEPTANCE_MONTHS months
+    ahead, and, for a high or critical finding, a security lead; an acceptance already on
+    record is not re-judged when only the owner or due date changes. A remediated finding
+    needs a note saying how."""
+    today = today or timezone.localdate()
+    unknown = set(fields) - set(FINDING_TRACKING_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a tracking field of a finding: {', '.join(sorted(unknown))}")
+    new = {name: fields.get(name, getattr(finding, name)) for name in FINDING_TRACKING_FIELDS}
+    errors: dict[str, str] = {}
+    if new["status"] == FindingStatus.ACCEPTED:
+        justification = (new["justification"] or "").strip()
+        until = new["accepted_until"]
+        if not justification:
+            errors["justification"] = "Accepting a risk needs a justification."
+        if until is None:
+            errors["accepted_until"] = "Accepted risks expire: give a date."
+        accepting = (
+            finding.status != FindingStatus.ACCEPTED
+            or until != finding.accepted_until
+            or justification != finding.justification.strip()
+        )
+        if accepting and until is not None:
+            limit = latest_acceptance(today)
+            if until <= today:
+                errors["accepted_until"] = "The date must be in the future."
+            elif until > limit:
+                months = settings.CLEARANCE_MAX_RISK_ACCEPTANCE_MONTHS
+                errors["accepted_until"] = (
+                    f"A risk is accepted for at most {months} months: "
+                    f"until {limit.day} {limit:%B %Y} at the latest."
+                )
+        is_lead = changed_by is not None and has_role(changed_by, SIGN_OFF)
+        if accepting and finding.severity in LEAD_ACCEPTS and not is_lead:
+            errors["status"] = (
+                f"Only a security lead may accept the risk of a "
+                f"{finding.get_severity_display().lower()} finding."
+            )
+    if new["status"] == FindingStatus.REMEDIATED and not (new["remediation_note"] or "").strip():
+        errors["remediation_note"] = "Say how it was remediated."
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def finding_update(finding: Finding, *, changed_by, **fields) -> Finding:
+    """Change how a finding is tracked (see finding_check for the rules; ValidationError keyed
+    by field when one is broken). `changed_by` None is the daily sweep."""
+    stored = Finding.objects.select_for_update().get(pk=finding.pk)
+    finding_check(stored, changed_by=changed_by, **fields)
     for name, value in fields.items():
         setattr(finding, name, value)
     finding.updated_by = changed_by
     with auditlog_actor(changed_by):
         finding.save()
     return finding
+
+
+def findings_reopen_expired(today: dt.date) -> list[Finding]:
+    """Reopen every finding whose risk acceptance ended before `today` (accepted until
+    yesterday or earlier), through finding_update so the vendor's history shows it. The
+    justification and end date stay as a record of the acceptance that lapsed. Safe to run
+    twice, or twice at once: a finding reopened by another run is skipped."""
+    expired = Finding.objects.filter(status=FindingStatus.ACCEPTED, accepted_until__lt=today)
+    reopened = []
+    for pk in expired.values_list("pk", flat=True):
+        with transaction.atomic():
+            finding = expired.select_for_update().filter(pk=pk).first()
+            if finding is not None:
+                reopened.append(finding_update(finding, changed_by=None, status=FindingStatus.OPEN))
+    return reopened
 
 
 # --- Reports ----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from assessments.forms import (
 from assessments.models import Assessment, AssessmentStatus, Finding
 from vendors import services as vendor_services
 from vendors.models import DataClass, Incident, SpecialCategory, Vendor
+from vendors.policy import approval_state
 
 ASSESSMENTS_PER_PAGE = 50
 
@@ -99,6 +100,8 @@ def assessment_start(request, vendor_pk: int):
         return redirect(draft)
     templates = selectors.active_templates().annotate(num_questions=Count("questions"))
     suggested = selectors.suggested_template(vendor, list(templates))
+    unfit = [(t, selectors.bank_problems(t, vendor)) for t in templates]
+    unfit = [(t, problems) for t, problems in unfit if problems]
     default = suggested or (templates[0] if len(templates) == 1 else None)
     form = StartAssessmentForm(
         request.POST or None,
@@ -106,13 +109,28 @@ def assessment_start(request, vendor_pk: int):
         initial={"template": default.pk if default else None},
     )
     if request.method == "POST" and form.is_valid():
-        assessment = services.assessment_start(
-            vendor=vendor,
-            template=form.cleaned_data["template"],
-            started_by=request.user,
-            due_date=form.cleaned_data["due_date"],
-        )
-        carried = assessment.answers.count()
+        try:
+            assessment = services.assessment_start(
+                vendor=vendor,
+                template=form.cleaned_data["template"],
+                started_by=request.user,
+                due_date=form.cleaned_data["due_date"],
+            )
+        except services.BankCannotAssess as refused:
+            form.add_error("template", refused.message)
+            return render(
+                request,
+                "assessments/assessment_start.html",
+                {
+                    "vendor": vendor,
+                    "form": form,
+                    "suggested": suggested,
+                    "templates": templates,
+                    "unfit": unfit,
+                },
+                status=400,
+            )
+        carried = assessment.answers.filter(carried_forward=True).count()
         if carried:
             messages.success(
                 request,
@@ -125,7 +143,13 @@ def assessment_start(request, vendor_pk: int):
     return render(
         request,
         "assessments/assessment_start.html",
-        {"vendor": vendor, "form": form, "suggested": suggested, "templates": templates},
+        {
+            "vendor": vendor,
+            "form": form,
+            "suggested": suggested,
+            "templates": templates,
+            "unfit": unfit,
+        },
     )
 
 
@@ -152,6 +176,7 @@ def assessment_section(request, pk: int, section_key: str):
     can_edit = assessment.is_editable and has_role(request.user, EDIT)
     evidence = list(assessment.vendor.evidence.order_by("kind", "-expires_on")) if can_edit else []
     questions = book.section_questions(section)
+    contradictions = services.answer_contradictions(assessment) if assessment.is_editable else {}
     return render(
         request,
         "assessments/assessment_section.html",
@@ -162,7 +187,10 @@ def assessment_section(request, pk: int, section_key: str):
             "progress": book.progress[index],
             "previous_section": book.sections[index - 1] if index > 0 else None,
             "next_section": book.sections[index + 1] if index + 1 < len(book.sections) else None,
-            "rows": [(q, book.answers.get(q.key), q.key in book.applicable) for q in questions],
+            "rows": [
+                (q, book.answers.get(q.key), q.key in book.applicable, contradictions.get(q.key))
+                for q in questions
+            ],
             "can_edit": can_edit,
             "evidence": evidence,
             "conditions_json": json.dumps({q.key: q.condition for q in questions if q.condition}),
@@ -261,6 +289,9 @@ def assessment_submit(request, pk: int):
     except services.AssessmentLocked:
         messages.info(request, "This assessment was already submitted.")
         return redirect(assessment)
+    except services.BankCannotAssess as refused:
+        messages.error(request, f"Not submitted: {refused.message}")
+        return redirect(assessment)
     except services.SubmissionIncomplete as incomplete:
         messages.error(
             request,
@@ -283,27 +314,46 @@ def assessment_coverage(request, pk: int):
     return render(
         request,
         "assessments/assessment_coverage.html",
-        {"assessment": assessment, "frameworks": coverage.framework_coverage(book)},
+        {
+            "assessment": assessment,
+            "frameworks": coverage.framework_coverage(
+                book, services.evidence_standings(assessment.vendor, timezone.localdate())
+            ),
+        },
     )
 
 
 # --- Sign-off and findings --------------------------------------------------------------------
 
 
+# Findings a lead must see at sign-off: claims the reviewer made that the evidence or the bank
+# does not back by itself.
+CLAIM_KINDS = ("na_claim", "contradicts")
+
+
 def _detail_context(request, assessment, **extra):
+    # A lead who took part in the assessment is told why there is no decision form.
+    refusal = (
+        services.sign_off_refusal(assessment, request.user)
+        if assessment.status == AssessmentStatus.SUBMITTED and has_role(request.user, SIGN_OFF)
+        else None
+    )
     can_sign = (
         assessment.status == AssessmentStatus.SUBMITTED
         and has_role(request.user, SIGN_OFF)
-        and assessment.submitted_by_id != request.user.pk
+        and refusal is None
     )
     score = getattr(assessment, "score", None) if assessment.residual_score is not None else None
+    findings = list(assessment.findings.select_related("owner")) if score else []
     context = {
         "assessment": assessment,
         "book": selectors.workbook(assessment),
         "can_edit": assessment.is_editable and has_role(request.user, EDIT),
         "can_sign_off": can_sign,
+        "sign_off_refusal": refusal,
         "score": score,
-        "findings": list(assessment.findings.select_related("owner")) if score else [],
+        "findings": findings,
+        "claims": [f for f in findings if f.kind in CLAIM_KINDS],
         "sign_off_form": SignOffForm(),
         "send_back_form": SendBackForm(),
         "problems": None,
@@ -312,25 +362,30 @@ def _detail_context(request, assessment, **extra):
     return context
 
 
-def _refuse_own_submission(request, assessment) -> None:
-    if assessment.submitted_by_id == request.user.pk:
-        raise PermissionDenied("You submitted this assessment; another security lead signs it off.")
+def _refuse_a_contributor(request, assessment) -> None:
+    """403 with the reason for a lead who took part in the assessment."""
+    if refusal := services.sign_off_refusal(assessment, request.user):
+        raise PermissionDenied(refusal)
 
 
 @role_required(SIGN_OFF)
 @require_POST
 def assessment_sign_off(request, pk: int):
     assessment = _get_assessment(pk)
-    _refuse_own_submission(request, assessment)
+    _refuse_a_contributor(request, assessment)
     form = SignOffForm(request.POST)
     if form.is_valid():
         try:
-            services.assessment_sign_off(assessment, lead=request.user, **form.cleaned_data)
+            signed = services.assessment_sign_off(
+                assessment, lead=request.user, **form.cleaned_data
+            )
         except services.SignOffRefused as refused:
             form.add_error(None, str(refused))
         else:
             decision = AssessmentStatus(form.cleaned_data["decision"]).label
             messages.success(request, f"Decision recorded: {decision}.")
+            for note in services.reassessment_still_needed(signed):
+                messages.warning(request, note)
             return redirect(assessment)
     messages.error(
         request,
@@ -346,7 +401,7 @@ def assessment_sign_off(request, pk: int):
 @require_POST
 def assessment_send_back(request, pk: int):
     assessment = _get_assessment(pk)
-    _refuse_own_submission(request, assessment)
+    _refuse_a_contributor(request, assessment)
     form = SendBackForm(request.POST)
     if form.is_valid():
         try:
@@ -375,9 +430,13 @@ def finding_edit(request, pk: int):
     finding = get_object_or_404(Finding.objects.select_related("assessment", "vendor"), pk=pk)
     form = FindingForm(request.POST or None, instance=finding)
     if request.method == "POST" and form.is_valid():
-        services.finding_update(finding, changed_by=request.user, **form.cleaned_data)
-        messages.success(request, "Finding updated.")
-        return redirect(finding.assessment.get_absolute_url() + f"#finding-{finding.pk}")
+        try:
+            services.finding_update(finding, changed_by=request.user, **form.cleaned_data)
+        except ValidationError as refused:  # keyed by field: shown beside what was typed
+            form.add_error(None, refused)
+        else:
+            messages.success(request, "Finding updated.")
+            return redirect(finding.assessment.get_absolute_url() + f"#finding-{finding.pk}")
     return render(request, "assessments/finding_form.html", {"finding": finding, "form": form})
 
 
@@ -451,11 +510,16 @@ def incident_create(request):
         data = dict(form.cleaned_data)
         vendor = data.pop("vendor")
         incident = vendor_services.incident_record(vendor=vendor, recorded_by=request.user, **data)
-        messages.success(
-            request,
+        message = (
             f"Incident recorded. {vendor.name} now needs a reassessment; its owners and the "
-            "security team have been told.",
+            "security team have been told."
         )
+        if vendor.incident_suspended_at is not None:
+            message += (
+                " Confidential and Restricted data are suspended until a reassessment submitted "
+                "after this incident is signed off."
+            )
+        messages.success(request, message)
         return redirect(incident)
     if form.errors:
         messages.error(request, "The incident was not recorded; see the fields marked below.")
@@ -486,9 +550,7 @@ def can_we_use(request):
         last = selectors.last_decided_assessment(vendor)
         score = getattr(last, "score", None) if last else None
         decision = can_use(
-            vendor_name=vendor.name, status_label=vendor.get_status_display(),
-            status=vendor.status, approved_classes=list(vendor.approved_data_classes),
-            assessed_categories=list(vendor.special_categories),
+            vendor_name=vendor.name, state=approval_state(vendor, timezone.localdate()),
             data_class=form.cleaned_data["data_class"],
             categories=form.cleaned_data["special_categories"],
             gates=score.gates if score else [], conditions=vendor.conditions,

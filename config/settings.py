@@ -312,6 +312,23 @@ CLEARANCE_RISK_APPETITE = {
     "restricted": env.float("RISK_APPETITE_RESTRICTED", default=15),
 }
 
+# Days an approval stays valid after its next reassessment date; a reassessment not signed
+# off by then lets the approval lapse (vendors.policy). Read as an integer: a typo fails here.
+CLEARANCE_APPROVAL_GRACE_DAYS = env.int("APPROVAL_GRACE_DAYS", default=30)
+if CLEARANCE_APPROVAL_GRACE_DAYS < 0:
+    raise ImproperlyConfigured(
+        "APPROVAL_GRACE_DAYS must be a whole number of days, 0 or more, not "
+        f"{CLEARANCE_APPROVAL_GRACE_DAYS}."
+    )
+
+# The longest a finding's risk may be accepted, in months from the day it is accepted.
+CLEARANCE_MAX_RISK_ACCEPTANCE_MONTHS = env.int("MAX_RISK_ACCEPTANCE_MONTHS", default=12)
+if not 1 <= CLEARANCE_MAX_RISK_ACCEPTANCE_MONTHS <= 120:
+    raise ImproperlyConfigured(
+        "MAX_RISK_ACCEPTANCE_MONTHS must be a whole number of months from 1 to 120, not "
+        f"{CLEARANCE_MAX_RISK_ACCEPTANCE_MONTHS}."
+    )
+
 # --- Audit trail --------------------------------------------------------------------------
 
 # Store a related object's name in the change, so showing a history needs no query per entry

@@ -21,11 +21,13 @@ class ReminderKind(models.TextChoices):
     EVIDENCE_EXPIRING = "evidence_expiring", "Evidence expiring"
     EVIDENCE_EXPIRED = "evidence_expired", "Evidence expired"
     CONDITIONS_OVERDUE = "conditions_overdue", "Approval conditions overdue"
+    RISK_ACCEPTANCE_EXPIRING = "risk_acceptance_expiring", "Risk acceptance ending"
+    RISK_ACCEPTANCE_EXPIRED = "risk_acceptance_expired", "Risk acceptance ended: finding reopened"
 
 
 class ReminderLog(models.Model):
     kind = models.CharField(max_length=30, choices=ReminderKind.choices)
-    object_type = models.CharField(max_length=30)  # "vendor", "evidence", "assessment"
+    object_type = models.CharField(max_length=30)  # "vendor", "evidence", "assessment", "finding"
     object_id = models.PositiveBigIntegerField()
     due_date = models.DateField()
     offset_days = models.IntegerField(help_text="Days before (positive) or after the due date.")

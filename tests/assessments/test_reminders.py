@@ -452,9 +452,7 @@ def test_requesting_data_beyond_the_approved_classes_flags_the_vendor_and_emails
     vendor.refresh_from_db()
     assert vendor.reassessment_required is True
     assert vendor.reassessment_required_since == TODAY
-    assert vendor.reassessment_reason == (
-        "Data classes requested beyond the approved ones: Confidential."
-    )
+    assert vendor.reassessment_reason == "Material change: Confidential data requested."
     assert [m.subject for m in mail.outbox] == ["[Clearance] Reassess Quillnote AI now"]
 
 
@@ -478,17 +476,38 @@ def test_raising_the_data_classes_on_the_edit_form_flags_the_vendor_and_emails(
 
 
 @pytest.mark.parametrize(
+    ("approved", "requested", "reason"),
+    [
+        (["public", "internal"], ["public", "internal"], "Public data requested"),
+        (["internal", "confidential"], ["confidential"],
+         "Confidential data requested; Internal data no longer requested"),
+        (["internal"], ["public"], "Public data requested; Internal data no longer requested"),
+    ],
+    ids=["within the approval", "narrower", "less sensitive"],
+)  # fmt: skip
+def test_any_change_of_the_classes_an_approved_vendor_requests_flags_it(
+    reviewer, django_capture_on_commit_callbacks, approved, requested, reason
+):
+    """The approval assessed the profile as it was: any change is a material one."""
+    vendor = due_vendor(200, approved_data_classes=approved, data_classes=["internal"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        vendor_services.vendor_update(vendor, changed_by=reviewer, data_classes=requested)
+
+    vendor.refresh_from_db()
+    assert vendor.reassessment_required is True
+    assert vendor.reassessment_reason == f"Material change: {reason}."
+
+
+@pytest.mark.parametrize(
     ("status", "approved", "requested"),
     [
-        (VendorStatus.APPROVED, ["public", "internal"], ["public", "internal"]),
-        (VendorStatus.APPROVED, ["internal", "confidential"], ["confidential"]),
-        pytest.param(VendorStatus.APPROVED, ["internal"], ["public"], id="less sensitive"),
         (VendorStatus.PROPOSED, [], ["internal", "confidential"]),
         (VendorStatus.IN_REVIEW, [], ["restricted"]),
     ],
-    ids=["within the approval", "narrower", "less sensitive", "not approved yet", "in review"],
+    ids=["not approved yet", "in review"],
 )
-def test_other_changes_of_data_classes_flag_nothing(
+def test_changes_of_data_classes_before_an_approval_flag_nothing(
     reviewer, django_capture_on_commit_callbacks, status, approved, requested
 ):
     vendor = due_vendor(

@@ -72,7 +72,7 @@ def test_the_report_names_the_vendor_tier_each_gate_and_each_finding(decided, tm
         assert " ".join(finding.question_text.split())[:40] in text
     assert "Page 1 of" in text and "Confidential" in text
     assert "DRAFT" not in text
-    assert "clearance-risk/1" in text
+    assert "clearance-risk/2" in text
 
 
 def test_a_draft_is_marked_draft(assessment, reviewer, tmp_path):

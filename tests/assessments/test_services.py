@@ -41,7 +41,6 @@ def every_type(load_bank, reviewer):
     [
         ("encrypted", "yes", "yes"),
         ("encrypted", ["partial"], "partial"),
-        ("encrypted", "not_applicable", "not_applicable"),
         ("training_default", "opt_in", "opt_in"),
         ("regions", ["us", "eu", "us"], ["eu", "us"]),
         ("regions", "apac", ["apac"]),
@@ -98,6 +97,12 @@ def test_an_absurdly_large_number_is_refused_as_invalid(every_type, reviewer):
         ("encrypted", "maybe", "“maybe” is not one of the answers to this question."),
         ("training_default", "always", "“always” is not one of the answers to this question."),
         ("regions", ["eu", "mars", "moon"], "Not answers to this question: mars, moon."),
+        (
+            "encrypted",
+            "not_applicable",
+            "“Not applicable” is not allowed for this question: answer yes, partial or no (a "
+            "control that is missing is a “no”).",
+        ),
     ],
 )
 def test_answer_save_refuses_unknown_options_naming_them(every_type, reviewer, key, raw, message):

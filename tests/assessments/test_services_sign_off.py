@@ -24,7 +24,7 @@ from assessments.models import (
 )
 from tests.factories import UserFactory
 from tests.vendors.factories import EvidenceFactory, VendorFactory
-from vendors.models import VendorStatus
+from vendors.models import Vendor, VendorStatus
 
 TODAY = dt.date(2025, 6, 15)
 CONDITIONS_DUE = dt.date(2025, 9, 30)
@@ -113,11 +113,11 @@ def assert_undecided(assessment):
 def test_submitting_stores_the_score_that_the_scoring_method_gives(submitted):
     stored = AssessmentScore.objects.get(assessment=submitted)
     expected = scoring.score(
-        *services.scoring_inputs(submitted, TODAY), today=TODAY,
+        **services.scoring_inputs(submitted, TODAY), today=TODAY,
         appetite=settings.CLEARANCE_RISK_APPETITE,
     )  # fmt: skip
 
-    assert stored.method_version == "clearance-risk/1" == expected.method_version
+    assert stored.method_version == "clearance-risk/2" == expected.method_version
     assert stored.inherent == Decimal(str(expected.inherent)) == Decimal("32.0")
     assert stored.effectiveness == Decimal(str(expected.effectiveness))
     assert stored.residual == Decimal(str(expected.residual)) == Decimal("6.7")
@@ -136,11 +136,18 @@ def test_the_stored_detail_has_a_gate_for_every_class_with_reasons(submitted):
         ("restricted", False),
     ]
     assert all(g["reasons"] for g in gates)
-    assert gates[1]["reasons"] == ["Residual risk 6.7 is within the appetite of 40."]
-    assert gates[2]["reasons"] == [
+    assert gates[1]["reasons"] == [
+        "Residual risk 6.7 is within the appetite of 40, and the controls meet 79% of what the "
+        "questionnaire asks."
+    ]
+    # Confidential was not requested, and no core evidence is on record.
+    assert gates[2]["reasons"][-1] == (
         "Not requested: this assessment did not consider confidential data; reassess before "
         "sending it."
-    ]
+    )
+    assert gates[2]["reasons"][0] == (
+        "No current SOC 2 Type II report or ISO 27001 certificate: none is recorded."
+    )
 
 
 def test_the_stored_detail_says_how_each_question_counted(submitted):
@@ -158,7 +165,7 @@ def test_the_stored_detail_says_how_each_question_counted(submitted):
     }  # fmt: skip
     soc2 = next(c for c in detail["contributions"] if c["key"] == "soc2_current")
     assert soc2["credit"] == 0.5
-    assert soc2["reason"] == "yes: credit 1, halved: soc2 evidence missing"
+    assert soc2["reason"] == "yes: credit 1, × 0.5: the expected evidence (SOC 2 report) is missing"
     assert {f["name"] for f in detail["inherent_factors"]} >= {"Criticality", "Integration"}
     assert {d["domain"] for d in detail["domains"]} == {
         "certifications", "subprocessors", "incident_response", "regulatory",
@@ -173,13 +180,18 @@ def test_submitting_stores_a_finding_for_each_shortfall(submitted, vendor):
         ("hosting", "low", "unanswered"),
     ]
     assert all(f.vendor == vendor and f.status == FindingStatus.OPEN for f in findings)
-    assert findings[0].remediation == "Obtain current soc2 evidence."
+    assert findings[0].remediation == "Obtain current evidence (SOC 2 report) without weaknesses."
+    assert findings[0].detail == "Claimed, but the expected evidence (SOC 2 report) is missing."
     assert findings[0].question_text == "Does the vendor hold a current SOC 2 Type II report?"
     assert findings[1].detail == "Not answered: counts as no."
 
 
 def test_current_evidence_earns_full_credit_and_no_evidence_finding(assessment, reviewer, vendor):
-    EvidenceFactory(vendor=vendor, kind="soc2", expires_on=TODAY + dt.timedelta(days=200))
+    EvidenceFactory(
+        vendor=vendor, kind="soc2", soc2_type="type2", opinion="unqualified",
+        exceptions_noted=False, covers_ai_service=True, bridge_letter=True,
+        period_start=TODAY - dt.timedelta(days=300), period_end=TODAY - dt.timedelta(days=30),
+    )  # fmt: skip
     answer_well(assessment, reviewer)
 
     services.assessment_submit(assessment, submitted_by=reviewer)
@@ -191,12 +203,21 @@ def test_current_evidence_earns_full_credit_and_no_evidence_finding(assessment, 
 def test_a_blocker_refuses_its_classes_and_is_a_critical_finding(blocked):
     score = AssessmentScore.objects.get(assessment=blocked)
 
-    assert score.allowed_classes == ["public", "internal"]
+    # Internal is refused too: the controls meet 38% of what the bank asks, below the 50%
+    # that Internal data needs (the score can refuse Internal, not only the blockers).
+    assert score.allowed_classes == ["public"]
     confidential = next(g for g in score.gates if g["data_class"] == "confidential")
-    assert "Undisclosed sub-processors. (subprocessors_disclosed: no)" in confidential["reasons"]
+    assert (
+        "Undisclosed sub-processors. (“Is the full sub-processor list disclosed?”: no)"
+        in confidential["reasons"]
+    )
+    internal = next(g for g in score.gates if g["data_class"] == "internal")
+    assert internal["reasons"] == [
+        "The controls meet 38% of what the questionnaire asks; Internal data needs at least 50%."
+    ]
     blocker = blocked.findings.get(kind="blocker")
     assert blocker.severity == "critical"
-    assert blocker.detail == "Undisclosed sub-processors. Forbids: confidential, restricted."
+    assert blocker.detail == "Undisclosed sub-processors."
 
 
 def test_submitting_copies_the_tier_and_residual_onto_the_assessment(submitted):
@@ -262,7 +283,7 @@ def test_a_requested_class_refused_by_its_gate_is_not_approved(blocked, lead):
     sign_off(blocked, lead)
     blocked.vendor.refresh_from_db()
     assert blocked.vendor.data_classes == ["public", "internal", "confidential"]
-    assert blocked.vendor.approved_data_classes == ["public", "internal"]
+    assert blocked.vendor.approved_data_classes == ["public"]
     assert blocked.vendor.tier == "high"
 
 
@@ -305,7 +326,7 @@ def test_the_lead_who_submitted_cannot_sign_off(assessment, reviewer, lead):
     answer_well(assessment, reviewer)
     services.assessment_submit(assessment, submitted_by=lead)
 
-    with pytest.raises(services.SignOffRefused, match="another security lead signs it off"):
+    with pytest.raises(services.SignOffRefused, match="another security lead must sign it off"):
         sign_off(assessment, lead)
 
     assert_undecided(assessment)
@@ -398,6 +419,183 @@ def test_rejection_empties_the_approved_classes_and_drops_the_conditions(
     assert draft.vendor.status == VendorStatus.REJECTED
     assert draft.vendor.approved_data_classes == []
     assert draft.vendor.conditions == ""
+
+
+# --- The approval's facts: valid until, assessed categories, flags cleared --------------------
+
+
+def later(time_machine, days: int) -> dt.date:
+    """Move the clock `days` days past TODAY (still ticking) and return that day."""
+    time_machine.move_to(dt.datetime(2025, 6, 15, 10, 0, tzinfo=dt.UTC) + dt.timedelta(days))
+    return TODAY + dt.timedelta(days)
+
+
+def test_cadence_is_the_scores_reassess_days_or_a_v1_scores_span_from_scoring():
+    v2 = AssessmentScore(next_reassessment=dt.date(2025, 9, 13), detail={"reassess_days": 90})
+    v1 = AssessmentScore(
+        next_reassessment=dt.date(2025, 12, 12), detail={"scored_on": "2025-06-15"}
+    )
+    assert services.cadence_days(v2) == 90
+    assert services.cadence_days(v1) == 180
+
+
+def test_the_next_reassessment_is_counted_from_the_sign_off_not_from_scoring(
+    submitted, lead, time_machine
+):
+    score = AssessmentScore.objects.get(assessment=submitted)
+    signed_on = later(time_machine, 20)
+
+    sign_off(submitted, lead)
+
+    submitted.vendor.refresh_from_db()
+    cadence = dt.timedelta(days=services.cadence_days(score))
+    assert submitted.vendor.next_reassessment_date == signed_on + cadence
+
+
+def test_an_approval_is_valid_until_the_next_reassessment_plus_the_grace_days(
+    submitted, lead, settings
+):
+    settings.CLEARANCE_APPROVAL_GRACE_DAYS = 10
+
+    sign_off(submitted, lead)
+
+    vendor = submitted.vendor
+    vendor.refresh_from_db()
+    assert vendor.approval_valid_until == vendor.next_reassessment_date + dt.timedelta(days=10)
+    entry = LogEntry.objects.get_for_object(vendor).latest("pk")
+    assert "approval_valid_until" in entry.changes_dict
+
+
+def test_the_approval_covers_the_categories_of_the_profile_that_was_scored(submitted, lead):
+    score = AssessmentScore.objects.get(assessment=submitted)
+    score.detail = score.detail | {"profile": {"special_categories": ["personal"]}}
+    score.save(update_fields=["detail"])
+    # Added to the profile between scoring and sign-off: not assessed by this approval.
+    Vendor.objects.filter(pk=submitted.vendor_id).update(special_categories=["personal", "health"])
+
+    sign_off(submitted, lead)
+
+    submitted.vendor.refresh_from_db()
+    assert submitted.vendor.assessed_special_categories == ["personal"]
+
+
+def test_a_score_without_its_profile_covers_the_vendors_current_categories(submitted, lead):
+    score = AssessmentScore.objects.get(assessment=submitted)
+    score.detail = {k: v for k, v in score.detail.items() if k != "profile"}
+    score.save(update_fields=["detail"])
+    Vendor.objects.filter(pk=submitted.vendor_id).update(special_categories=["employee"])
+
+    sign_off(submitted, lead)
+
+    submitted.vendor.refresh_from_db()
+    assert submitted.vendor.assessed_special_categories == ["employee"]
+
+
+def test_a_rejection_leaves_no_approval_to_be_valid(submitted, lead):
+    Vendor.objects.filter(pk=submitted.vendor_id).update(
+        approval_valid_until=dt.date(2026, 1, 1), assessed_special_categories=["personal"]
+    )
+
+    sign_off(submitted, lead, decision=AssessmentStatus.REJECTED, comment="No.")
+
+    submitted.vendor.refresh_from_db()
+    assert submitted.vendor.approval_valid_until is None
+    assert submitted.vendor.assessed_special_categories == []
+
+
+def flag(vendor, reviewer, reason="Material change: health data added."):
+    from vendors.services import vendor_flag_reassessment
+
+    vendor.refresh_from_db()
+    vendor_flag_reassessment(vendor, reason=reason, flagged_by=reviewer)
+
+
+def test_a_reassessment_required_before_the_submission_is_cleared_by_its_sign_off(
+    mini_template, vendor, reviewer, lead, time_machine
+):
+    flag(vendor, reviewer)
+    later(time_machine, 1)
+    draft = services.assessment_start(vendor=vendor, template=mini_template, started_by=reviewer)
+    answer_well(draft, reviewer)
+    services.assessment_submit(draft, submitted_by=reviewer)
+
+    signed = sign_off(draft, lead)
+
+    vendor.refresh_from_db()
+    assert vendor.reassessment_required is False
+    assert (vendor.reassessment_reason, vendor.reassessment_required_since) == ("", None)
+    assert vendor.reassessment_required_at is None
+    assert services.reassessment_still_needed(signed) == []
+
+
+def test_a_reassessment_required_after_the_submission_stays_required_and_says_why(
+    submitted, reviewer, lead, time_machine
+):
+    later(time_machine, 2)
+    flag(submitted.vendor, reviewer, reason="Material change: health data added.")
+
+    signed = sign_off(submitted, lead)  # no refusal: the decision is recorded
+
+    vendor = submitted.vendor
+    vendor.refresh_from_db()
+    assert vendor.status == VendorStatus.APPROVED
+    assert vendor.reassessment_required is True
+    assert vendor.reassessment_reason == "Material change: health data added."
+    assert vendor.reassessment_required_since == TODAY + dt.timedelta(days=2)
+    assert services.reassessment_still_needed(signed) == [
+        "Quillnote AI still needs a reassessment: this assessment was submitted on 15 Jun "
+        "2025, before the reassessment became required (Material change: health data added). "
+        "Start a new one."
+    ]
+
+
+def record_incident(vendor, reviewer, severity="high"):
+    from vendors.services import incident_record
+
+    vendor.refresh_from_db()
+    return incident_record(
+        vendor=vendor, recorded_by=reviewer, title="Prompt logs exposed", severity=severity,
+        date_disclosed=TODAY, summary="Logs were public.",
+    )  # fmt: skip
+
+
+def test_an_assessment_submitted_after_a_high_incident_lifts_its_suspension(
+    mini_template, vendor, reviewer, lead, time_machine
+):
+    record_incident(vendor, reviewer)
+    vendor.refresh_from_db()
+    assert vendor.incident_suspended_at is not None
+    later(time_machine, 1)
+    draft = services.assessment_start(vendor=vendor, template=mini_template, started_by=reviewer)
+    answer_well(draft, reviewer)
+    services.assessment_submit(draft, submitted_by=reviewer)
+
+    signed = sign_off(draft, lead)
+
+    vendor.refresh_from_db()
+    assert vendor.incident_suspended_at is None
+    assert vendor.reassessment_required is False
+    assert services.reassessment_still_needed(signed) == []
+
+
+def test_an_assessment_submitted_before_a_high_incident_keeps_the_suspension(
+    submitted, reviewer, lead, time_machine
+):
+    later(time_machine, 1)
+    record_incident(submitted.vendor, reviewer, severity="critical")
+
+    signed = sign_off(submitted, lead)
+
+    vendor = submitted.vendor
+    vendor.refresh_from_db()
+    assert vendor.incident_suspended_at is not None
+    assert vendor.reassessment_required is True
+    assert vendor.reassessment_reason.startswith("Incident disclosed 15 Jun 2025")
+    assert services.reassessment_still_needed(signed)[1] == (
+        "Confidential and Restricted data stay suspended for Quillnote AI: this assessment was "
+        "submitted on 15 Jun 2025, before the high or critical incident was recorded. Only a "
+        "reassessment submitted after the incident lifts it."
+    )
 
 
 # --- Sending back -----------------------------------------------------------------------------

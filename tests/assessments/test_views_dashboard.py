@@ -50,6 +50,9 @@ def test_each_number_links_to_a_list_of_exactly_that_many_items(client, lead, re
     Vendor.objects.filter(name__in=["Vendor 0000", "Vendor 0001"]).update(
         status="approved", approved_data_classes=["internal"]
     )
+    Vendor.objects.filter(name="Vendor 0001").update(
+        approval_valid_until=dt.date.today() - dt.timedelta(days=1)
+    )
     Vendor.objects.filter(name="Vendor 0002").update(status="approved_with_conditions")
     Vendor.objects.filter(name="Vendor 0003").update(status="retired")
     today = dt.date.today()
@@ -76,3 +79,38 @@ def test_each_number_links_to_a_list_of_exactly_that_many_items(client, lead, re
     for url, number in links:
         listed = client.get(url.replace("&amp;", "&")).context["page"].paginator.count
         assert listed == int(number), url
+
+
+def test_lapsed_and_suspended_approvals_put_their_usage_out_of_policy(client, lead, reviewer):
+    import datetime as dt
+
+    from tests.vendors.factories import VendorFactory
+    from vendors import services as vendor_services
+
+    today = dt.date.today()
+    approved = {"status": "approved", "approved_data_classes": ["internal", "confidential"]}
+    lapsed = VendorFactory(
+        name="Lapsed AI", approval_valid_until=today - dt.timedelta(1), **approved
+    )
+    suspended = VendorFactory(name="Suspended AI", approval_valid_until=today, **approved)
+    in_force = VendorFactory(name="In Force AI", approval_valid_until=today, **approved)
+    for vendor, data_class in [
+        (lapsed, "internal"),
+        (suspended, "confidential"),
+        (in_force, "confidential"),
+    ]:
+        vendor_services.usage_create(
+            created_by=reviewer, vendor=vendor, team="Sales", purpose="Notes",
+            data_classes=[data_class], integration="api",
+        )  # fmt: skip
+    vendor_services.incident_record(
+        vendor=suspended, recorded_by=reviewer, title="Leak", severity="critical",
+        date_disclosed=today, summary="S",
+    )  # fmt: skip
+    client.force_login(lead)
+
+    data = client.get(reverse("dashboard")).context["data"]
+
+    assert (data["out_of_policy"], data["approvals_lapsed"]) == (2, 1)
+    listed = client.get(reverse("vendor_list"), {"reassessment": "lapsed"}).context["page"]
+    assert [v.name for v in listed] == ["Lapsed AI"]

@@ -200,3 +200,17 @@ def test_the_list_filtered_by_a_linked_vendor_shows_its_name(client, reviewer, v
     page = client.get(reverse("incident_list"), {"vendor": vendor.pk}).content.decode()
     assert 'name="vendor__search" value="Quillnote AI"' in page
     assert "No incident matches these filters." in page
+
+
+@pytest.mark.parametrize(
+    ("severity", "suspends"),
+    [("critical", True), ("high", True), ("medium", False), ("low", False)],
+)
+def test_the_message_says_when_an_incident_suspends_sensitive_data(
+    client, reviewer, vendor, severity, suspends
+):
+    client.force_login(reviewer)
+    response = record(client, vendor, severity=severity)
+    page = client.get(response["Location"]).content.decode()
+    said = "Confidential and Restricted data are suspended until a reassessment submitted" in page
+    assert said is suspends

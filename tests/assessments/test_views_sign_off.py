@@ -1,7 +1,7 @@
 """The sign-off pages: the score card and findings on the assessment page, the sign-off and
 send-back forms, tracking a finding, and what the vendor page shows afterwards.
 
-Only security leads (and administrators) decide, and never on an assessment they submitted;
+Only security leads (and administrators) decide, and never on an assessment they took part in;
 reviewers and leads track findings; procurement reads; anyone else signed in gets 403.
 Assessments are submitted through the real services by the reviewer.
 """
@@ -152,9 +152,7 @@ def test_the_lead_who_submitted_gets_403_with_the_reason(client, lead, submitted
     response = client.post(sign_off_url(submitted_by_lead), APPROVE)
 
     assert response.status_code == 403
-    assert "You submitted this assessment; another security lead signs it off." in (
-        response.content.decode()
-    )
+    assert "You took part in this assessment" in response.content.decode()
     assert_undecided(submitted_by_lead)
 
 
@@ -203,7 +201,10 @@ def test_the_lead_who_submitted_sees_why_there_is_no_form(client, lead, submitte
     client.force_login(lead)
     html = client.get(detail_url(submitted_by_lead)).content.decode()
     assert 'data-testid="sign-off"' not in html
-    assert "You submitted this assessment, so another security lead signs it off." in html
+    assert (
+        "You took part in this assessment (you started, answered or submitted part of it); "
+        "another security lead must sign it off."
+    ) in html
 
 
 def test_a_decided_assessment_offers_no_sign_off_form(client, lead, administrator, submitted):
@@ -222,7 +223,7 @@ def test_the_score_card_shows_residual_tier_gates_with_reasons_and_a_chart(
 
     assert 'data-testid="residual">6.7<' in html
     assert '<span class="badge tier-low">Low</span>' in html
-    assert "Method clearance-risk/1 · scored 2025-06-15" in html
+    assert "Method clearance-risk/2 · scored 2025-06-15" in html
     gates = re.findall(r'<tr data-class="(\w+)">.*?>(Allowed|Refused)</span>', html, re.S)
     assert gates == [
         ("public", "Allowed"),
@@ -230,7 +231,10 @@ def test_the_score_card_shows_residual_tier_gates_with_reasons_and_a_chart(
         ("confidential", "Refused"),
         ("restricted", "Refused"),
     ]
-    assert "<li>Residual risk 6.7 is within the appetite of 40.</li>" in html
+    assert (
+        "<li>Residual risk 6.7 is within the appetite of 40, and the controls meet 79% of what "
+        "the questionnaire asks.</li>"
+    ) in html
     assert "Not requested: this assessment did not consider restricted data" in html
     assert "<svg" in html
     assert 'aria-label="Control effectiveness by domain"' in html
@@ -257,7 +261,7 @@ def test_findings_are_listed_with_their_remediation(client, reviewer, assessment
     assert "Findings (1)" in html
     row = re.search(rf'<tr id="finding-{finding.pk}">(.*?)</tr>', html, re.S).group(1)
     assert "Does the vendor hold a current SOC 2 Type II report?" in row
-    assert "Answer: no — Answer carries risk 1." in row
+    assert "Answer: no — Answered “no”." in row
     assert "<td>Ask for the latest report.</td>" in row
     assert f'href="{finding_url(finding)}"' in row
 
@@ -266,7 +270,7 @@ def test_procurement_sees_findings_without_the_tracking_link(client, procurement
     client.force_login(procurement)
     html = client.get(detail_url(submitted)).content.decode()
     assert "Findings (2)" in html
-    assert "Obtain current soc2 evidence." in html
+    assert "Obtain current evidence (SOC 2 report) without weaknesses." in html
     assert reverse("finding_edit", args=[submitted.findings.first().pk]) not in html
 
 
@@ -592,3 +596,31 @@ def test_the_assessment_page_makes_as_many_queries_for_40_findings_as_for_5(
     many_queries = queries_for(client, detail_url(many))
 
     assert few_queries == many_queries
+
+
+def test_a_sign_off_that_cannot_clear_a_later_reassessment_tells_the_lead_why(
+    client, submitted, reviewer, lead, time_machine
+):
+    from django.contrib.messages import get_messages
+
+    from vendors.services import vendor_flag_reassessment
+
+    time_machine.move_to(dt.datetime(2025, 6, 16, 9, 0, tzinfo=dt.UTC))
+    vendor = submitted.vendor
+    vendor.refresh_from_db()
+    vendor_flag_reassessment(
+        vendor, reason="Material change: health data added.", flagged_by=reviewer
+    )
+    client.force_login(lead)
+
+    response = client.post(sign_off_url(submitted), APPROVE)
+
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Decision recorded: Approved.",
+        "Quillnote AI still needs a reassessment: this assessment was submitted on 15 Jun 2025, "
+        "before the reassessment became required (Material change: health data added). Start "
+        "a new one.",
+    ]
+    vendor.refresh_from_db()
+    assert (vendor.status, vendor.reassessment_required) == (VendorStatus.APPROVED, True)

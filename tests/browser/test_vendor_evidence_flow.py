@@ -49,6 +49,7 @@ def test_a_reviewer_registers_a_vendor_and_records_a_current_soc2(
     page.get_by_label("Audit period end").fill((today - dt.timedelta(days=30)).isoformat())
     page.get_by_label("Auditor").fill("Ledger & Lamp LLP")
     page.get_by_label("Opinion").select_option(label="Unqualified")
+    page.get_by_label("Audited scope includes the AI service").select_option(label="Yes")
 
     # First a PNG dressed up as a PDF: refused, with the reason, and the facts kept.
     fake = tmp_path / "soc2.pdf"

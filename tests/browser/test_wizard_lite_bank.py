@@ -85,6 +85,11 @@ def test_a_reviewer_fills_the_lite_bank_and_submits(
                 expect(block).to_be_visible()  # appeared when its parent got the trigger
             if block.is_hidden():
                 continue
+            if question.from_profile:
+                # The vendor profile answers it: shown, not editable.
+                expect(block.locator("input[data-value]").first).to_be_disabled()
+                expect(block.get_by_text("Answered from the vendor profile.")).to_be_visible()
+                continue
             if question.key == parent_key:
                 expect(page.locator(f'[data-question="{conditional.key}"]')).to_be_hidden()
                 answer(block, question, trigger)

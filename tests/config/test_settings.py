@@ -105,3 +105,26 @@ def test_urls_in_the_environment_choose_postgres_redis_and_smtp():
     assert engine == "django.db.backends.postgresql"
     assert broker == "redis://cache.internal:6379/0"
     assert email == "smtp.internal 587 False False"
+
+
+def test_the_approval_grace_period_is_read_from_the_environment():
+    code = "import django; django.setup(); from django.conf import settings; "
+    code += "print(settings.CLEARANCE_APPROVAL_GRACE_DAYS)"
+    default = run_python(code, {"DJANGO_DEBUG": "1"})
+    assert default.stdout.strip() == "30", default.stderr
+    assert run_python(code, {"DJANGO_DEBUG": "1", "APPROVAL_GRACE_DAYS": "7"}).stdout.strip() == "7"
+
+
+def test_a_grace_period_that_is_not_a_number_of_days_stops_the_start():
+    not_a_number = run_python(
+        "import django; django.setup()", {"DJANGO_DEBUG": "1", "APPROVAL_GRACE_DAYS": "thirty"}
+    )
+    assert not_a_number.returncode != 0
+    assert 'env.int("APPROVAL_GRACE_DAYS"' in not_a_number.stderr
+    negative = run_python(
+        "import django; django.setup()", {"DJANGO_DEBUG": "1", "APPROVAL_GRACE_DAYS": "-1"}
+    )
+    assert negative.returncode != 0
+    assert "APPROVAL_GRACE_DAYS must be a whole number of days, 0 or more, not -1." in (
+        negative.stderr
+    )

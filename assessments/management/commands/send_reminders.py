@@ -29,6 +29,11 @@ class Command(BaseCommand):
             return
         for draft in result.drafts_created:
             self.stdout.write(f"  created draft reassessment of {draft.vendor.name}")
+        for finding in result.reopened:
+            self.stdout.write(
+                f"  reopened {finding.get_severity_display().lower()} finding of "
+                f"{finding.vendor.name}: risk accepted until {finding.accepted_until}"
+            )
         self.stdout.write(
             f"{len(result.claimed)} new reminder(s) sent or queued; "
             f"{len(result.planned) - len(result.claimed)} already sent before; "
