@@ -168,6 +168,21 @@ def last_decided_assessment(vendor: Vendor) -> Assessment | None:
     )
 
 
+def vendor_refusals(vendor: Vendor) -> list[dict]:
+    """The requested classes the last decision refused, each with its gate's reasons in
+    words, for the vendor page (one query)."""
+    last = last_decided_assessment(vendor)
+    score = getattr(last, "score", None) if last else None
+    if score is None:
+        return []
+    labels = dict(DataClass.choices)
+    return [
+        {"label": labels.get(g["data_class"], g["data_class"]), "reasons": g["reasons"]}
+        for g in score.gates
+        if g["data_class"] in vendor.data_classes and not g["allowed"]
+    ]
+
+
 def incident_impact(incident) -> dict:
     """Everything exposed to the vendor of an incident: active usage (team, purpose, data
     classes, owner), open findings, the last assessment and the evidence status."""

@@ -37,6 +37,14 @@ def open_findings(vendor):
 
 
 @register.simple_tag
+def refused_classes(vendor):
+    """Requested classes the last decision refused, with the reasons (vendor page)."""
+    from assessments.selectors import vendor_refusals
+
+    return vendor_refusals(vendor)
+
+
+@register.simple_tag
 def score_history(vendor):
     from assessments.selectors import vendor_score_history
 

@@ -7,6 +7,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.roles import Role
+from assessments import services
+from assessments.loader import load_banks
+from tests.assessments.bank_builders import MINI_BANK
+from tests.factories import UserFactory
 from tests.vendors.factories import VendorFactory
 from vendors.models import VendorStatus
 
@@ -91,3 +96,24 @@ def test_reassessment_required_is_said_at_the_top_with_its_reason(client, procur
         "Reassessment required now: Material change: health data added. (since 3 Mar 2027)"
     )
     assert page.index('data-testid="reassessment-required"') < page.index('id="profile-heading"')
+
+
+def test_the_decision_card_says_why_a_requested_class_was_refused(client, reviewer, db):
+    """The vendor page states each refusal of the last decision in plain words."""
+    template = load_banks([MINI_BANK]).created[0]
+    lead = UserFactory(username="lead2", role=Role.LEAD)
+    vendor = VendorFactory(name="Refused AI", data_classes=["internal", "confidential"])
+    assessment = services.assessment_start(vendor=vendor, template=template, started_by=reviewer)
+    for key, value in (("soc2_current", "yes"), ("uses_subprocessors", "no"), ("breach_hours", 24)):
+        question = template.questions.get(key=key)
+        services.answer_save(
+            assessment=assessment, question=question, answered_by=reviewer, value=value
+        )
+    services.assessment_submit(assessment, submitted_by=reviewer)
+    services.assessment_sign_off(assessment, lead=lead, decision="approved")
+    client.force_login(reviewer)
+
+    page = client.get(reverse("vendor_detail", args=[vendor.pk])).content.decode()
+
+    assert "Confidential refused" in page
+    assert "No current SOC 2 Type II report or ISO 27001 certificate: none is recorded." in page
