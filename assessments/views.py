@@ -108,6 +108,7 @@ def assessment_start(request, vendor_pk: int):
         templates=templates,
         initial={"template": default.pk if default else None},
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             assessment = services.assessment_start(
@@ -118,39 +119,26 @@ def assessment_start(request, vendor_pk: int):
             )
         except services.BankCannotAssess as refused:
             form.add_error("template", refused.message)
-            return render(
-                request,
-                "assessments/assessment_start.html",
-                {
-                    "vendor": vendor,
-                    "form": form,
-                    "suggested": suggested,
-                    "templates": templates,
-                    "unfit": unfit,
-                },
-                status=400,
-            )
-        carried = assessment.answers.filter(carried_forward=True).count()
-        if carried:
-            messages.success(
-                request,
-                f"Assessment started with {carried} answers carried forward from the last one. "
-                "Confirm or change each before submitting.",
-            )
+            status = 400
         else:
-            messages.success(request, "Assessment started. Answers save as you go.")
-        return redirect(assessment)
-    return render(
-        request,
-        "assessments/assessment_start.html",
-        {
-            "vendor": vendor,
-            "form": form,
-            "suggested": suggested,
-            "templates": templates,
-            "unfit": unfit,
-        },
-    )
+            carried = assessment.answers.filter(carried_forward=True).count()
+            if carried:
+                messages.success(
+                    request,
+                    f"Assessment started with {carried} answers carried forward from the last "
+                    "one. Confirm or change each before submitting.",
+                )
+            else:
+                messages.success(request, "Assessment started. Answers save as you go.")
+            return redirect(assessment)
+    context = {
+        "vendor": vendor,
+        "form": form,
+        "suggested": suggested,
+        "templates": templates,
+        "unfit": unfit,
+    }
+    return render(request, "assessments/assessment_start.html", context, status=status)
 
 
 # --- The wizard -----------------------------------------------------------------------------
