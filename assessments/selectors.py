@@ -154,9 +154,10 @@ def vendor_open_findings(vendor: Vendor) -> list:
     return sorted(findings, key=lambda f: (order.get(f.severity, 9), f.pk))
 
 
-def vendor_score_history(vendor: Vendor) -> QuerySet:
+def score_history(assessments) -> list:
     """Scored assessments, oldest first: the residual risk over time."""
-    return vendor.assessments.exclude(residual_score=None).order_by("submitted_at", "pk")
+    scored = [a for a in assessments if a.residual_score is not None]
+    return sorted(scored, key=lambda a: (a.submitted_at is None, a.submitted_at, a.pk))
 
 
 def last_decided_assessment(vendor: Vendor) -> Assessment | None:

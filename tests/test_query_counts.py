@@ -15,8 +15,7 @@ from tests.assessments.bank_builders import MINI_BANK
 from tests.vendors.factories import EvidenceFactory, VendorFactory
 from vendors import services as vendor_services
 
-# 13: the vendor page also reads the last decision's gates, to say why a class was refused.
-MAX_QUERIES = 13
+MAX_QUERIES = 12
 
 
 def grow(reviewer, lead, template, count: int, start: int = 0):

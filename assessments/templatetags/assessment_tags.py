@@ -45,10 +45,17 @@ def refused_classes(vendor):
 
 
 @register.simple_tag
-def score_history(vendor):
-    from assessments.selectors import vendor_score_history
+def vendor_assessments(vendor):
+    """The vendor's assessments, newest first, read once for the whole vendor page."""
+    return list(vendor.assessments.all())
 
-    return vendor_score_history(vendor)
+
+@register.simple_tag
+def score_history(assessments):
+    """Scored assessments, oldest first: the residual risk over time (from the page's list)."""
+    from assessments.selectors import score_history as history
+
+    return history(assessments)
 
 
 @register.filter
