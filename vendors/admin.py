@@ -3,6 +3,7 @@ vendors.services, so that the rules every other path obeys (the derived expiry, 
 the audit actor) hold here too."""
 
 from django.contrib import admin
+from django.db import models
 
 from vendors import services
 from vendors.models import Evidence, Vendor
@@ -30,6 +31,8 @@ class VendorAdmin(admin.ModelAdmin):
         "reassessment_required", "reassessment_reason", "reassessment_required_since",
     ]  # fmt: skip
     inlines = [EvidenceInline]
+    # As the vendor form does: a website typed without a scheme is https (Django 6 default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         if change:
