@@ -6,7 +6,12 @@ from django.db import models
 
 
 class ReminderStatus(models.TextChoices):
+    """claimed (queued) → sending (committed before the SMTP transaction) → sent, or
+    retrying → … → failed once the retry window has passed. A row left in "sending" by a crash
+    is sent again, with the same Message-ID, after a stale period."""
+
     QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     RETRYING = "retrying", "Retrying"
     FAILED = "failed", "Failed"
@@ -43,6 +48,16 @@ class ReminderLog(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # The same Message-ID on every try, so a receiving system recognises a resend.
+    message_id = models.CharField(max_length=255, blank=True)
+    # When the current SMTP transaction began (status "sending"); older than the stale
+    # period, it was interrupted by a crash and the e-mail is sent again.
+    sending_since = models.DateTimeField(null=True, blank=True)
+    resends = models.PositiveSmallIntegerField(
+        default=0, help_text="Sends after a crash mid-send (same Message-ID)."
+    )
+    # When a sweep may try a retrying or failed e-mail next.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -55,7 +70,10 @@ class ReminderLog(models.Model):
                 name="reminder_once",
             )
         ]
-        indexes = [models.Index(fields=["status", "updated_at"])]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
