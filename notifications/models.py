@@ -58,6 +58,8 @@ class ReminderLog(models.Model):
     )
     # When a sweep may try a retrying or failed e-mail next.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The run that inserted the claim (a sweep claims in bulk and reads back only its own).
+    claim_token = models.CharField(max_length=32, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

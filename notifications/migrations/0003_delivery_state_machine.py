@@ -12,6 +12,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='reminderlog',
+            name='claim_token',
+            field=models.CharField(blank=True, db_index=True, max_length=32),
+        ),
+        migrations.AddField(
+            model_name='reminderlog',
             name='message_id',
             field=models.CharField(blank=True, max_length=255),
         ),
