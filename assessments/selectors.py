@@ -260,3 +260,39 @@ def dashboard_data(today) -> dict:
         "findings": findings,
         "since_90": (today - dt.timedelta(days=90)).isoformat(),
     }
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    what: str  # "evidence" or "report"
+    pk: int
+    name: str
+    problem: str  # "" when the file is there and its SHA-256 matches
+
+
+def stored_file_checks(chunk_size: int = 1 << 20):
+    """Every evidence file and stored report with the result of checking it against the
+    SHA-256 recorded when it was stored: after a restore, every one must match. Yields
+    StoredFile rows, reading the files one at a time."""
+    import hashlib
+
+    from assessments.models import AssessmentReport
+    from vendors.models import Evidence
+
+    def check(field, expected: str) -> str:
+        digest = hashlib.sha256()
+        try:
+            with field.open("rb") as handle:
+                for block in iter(lambda: handle.read(chunk_size), b""):
+                    digest.update(block)
+        except FileNotFoundError:
+            return "the file is missing"
+        if expected and digest.hexdigest() != expected:
+            return f"SHA-256 {digest.hexdigest()} does not match the recorded {expected}"
+        return ""
+
+    for evidence in Evidence.objects.exclude(file="").only("pk", "file", "file_sha256"):
+        yield StoredFile("evidence", evidence.pk, evidence.file.name,
+                         check(evidence.file, evidence.file_sha256))  # fmt: skip
+    for report in AssessmentReport.objects.only("pk", "file", "sha256"):
+        yield StoredFile("report", report.pk, report.file.name, check(report.file, report.sha256))
