@@ -29,6 +29,7 @@ from assessments.models import (
     YesNo,
 )
 from assessments.selectors import bank_problems, vendor_profile
+from config.queueing import QueuedTask, queue_on_commit
 from vendors import evidence_facts
 from vendors.classification import classes_needed
 from vendors.models import (
@@ -219,7 +220,7 @@ def _carry_forward(previous: Assessment, assessment: Assessment) -> None:
                 value=value,
                 comment=old.comment,
                 evidence_id=old.evidence_id,
-                answered_by=old.answered_by,
+                answered_by_id=old.answered_by_id,
                 carried_forward=True,
             )  # fmt: skip
         )
@@ -828,19 +829,11 @@ def report_store(assessment_id: int):
     return report
 
 
-def dispatch_report(assessment_id: int) -> None:
+def dispatch_report(assessment_id: int) -> QueuedTask:
     """Queue the report once the sign-off has committed; a broker outage is logged, not
     raised: the download renders and stores the report itself when it is still missing."""
-    import logging
-
     from assessments.tasks import store_signed_off_report
 
-    def send():
-        try:
-            store_signed_off_report.delay(assessment_id)
-        except Exception:  # the broker is down; the download view catches up
-            logging.getLogger(__name__).exception(
-                "Could not queue the report of assessment %s", assessment_id
-            )
-
-    transaction.on_commit(send)
+    return queue_on_commit(
+        store_signed_off_report, assessment_id, catch_up="the first download renders it"
+    )

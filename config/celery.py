@@ -2,7 +2,8 @@
 
 Settings come from Django's settings under the CELERY_ namespace. With REDIS_URL set the
 broker is Redis; without it, a file-system broker under var/celery/ (see config/settings.py),
-so the embedded `make run` needs no server.
+so the embedded `make run` needs no server. There is no result backend: tasks record what they
+did in the database, and are queued through config.queueing.queue_on_commit.
 """
 
 import os
@@ -25,12 +26,11 @@ def _create_filesystem_broker_folders(sender, **kwargs):
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
-    backend = sender.conf.result_backend or ""
-    if backend.startswith("file://"):
-        Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 
 
-@app.task(name="clearance.ping")
+# The one task whose answer is read: it stores it wherever a result backend is configured (the
+# round-trip test gives its worker one; the application has none and never waits on it).
+@app.task(name="clearance.ping", ignore_result=False)
 def ping() -> dict:
     """Answer from the worker that ran it: a health check for the broker round trip."""
     return {"pong": True, "worker_host": socket.gethostname(), "pid": os.getpid()}

@@ -205,13 +205,34 @@ EMAIL_SUBJECT_PREFIX = env.str("EMAIL_SUBJECT_PREFIX", default="[Clearance] ")
 
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_DATA_DIR = VAR_DIR / "celery"
+# With the broker down or unreachable, publishing a task holds a request for a second at most
+# (2 s if Redis accepts connections but never answers); config.queueing.queue_on_commit then
+# logs the failure and the next sweep (or the first download of a report) catches up. Celery's
+# and kombu's option names:
+# - task_publish_retry off: no task_publish_retry_policy loop. redis-py already reconnects a
+#   pooled connection that a Redis restart closed, so a retry would only wait on a dead broker.
+# - broker_transport_options "max_retries" 0, with broker_connection_timeout (kombu's
+#   connect_timeout, default 4 s): a publisher (re)opening its connection tries once, instead
+#   of retrying with sleeps until that timeout runs out.
+# - broker_transport_options "socket_connect_timeout" 0.5 s: what a host that drops packets
+#   costs a try. A failing publish makes at most 2 tries (tests/config/test_broker_down.py),
+#   without sleeping. "socket_timeout" (2 s) bounds a Redis that accepts but never answers; it
+#   stays above the 1 s BRPOP an idle worker waits on.
+# Workers and beat keep reconnecting patiently (broker_connection_max_retries, default 100).
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "max_retries": 0,
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 2,
+    }
 else:
     # Embedded default: a broker made of files, so `make run` needs no Redis.
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "max_retries": 0,
         "data_folder_in": str(CELERY_DATA_DIR / "queue"),
         "data_folder_out": str(CELERY_DATA_DIR / "queue"),
         "processed_folder": str(CELERY_DATA_DIR / "processed"),
@@ -219,12 +240,17 @@ else:
         "control_folder": str(CELERY_DATA_DIR / "control"),
         "store_processed": False,
     }
-    CELERY_RESULT_BACKEND = f"file://{CELERY_DATA_DIR / 'results'}"
+# No result backend, and results ignored (result_backend, task_ignore_result): nothing in
+# Clearance reads a task's return value; tasks record what they did in the database. A Redis
+# result backend subscribed to each task's result as it was sent, and with Redis down retried
+# that 20 times 1 s apart. With no results there is nothing to expire (result_expires), so
+# beat adds no hidden celery.backend_cleanup entry to the schedule below.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
-CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -240,22 +266,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=0),  # in TIME_ZONE (CELERY_TIMEZONE)
     },
 }
-# Publishing must fail fast when the broker is down: a web request logs it and carries on,
-# and the next sweep catches up.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
-}
-# An e-mail is tried at most this many times, with exponential backoff from this delay.
-REMINDER_MAX_ATTEMPTS = 5
+# Delivery of reminder e-mails (notifications.services.deliver). A failed try is retried after
+# this delay, doubling each time (at most 30 minutes apart), until the retry window, counted
+# from the claim, has passed; then it is recorded as failed. A row left "sending" longer than
+# the stale period was interrupted by a crash and is sent again with the same Message-ID.
 REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
+REMINDER_RETRY_WINDOW_HOURS = env.int("REMINDER_RETRY_WINDOW_HOURS", default=72)
+REMINDER_SENDING_STALE_MINUTES = env.int("REMINDER_SENDING_STALE_MINUTES", default=15)
+if REMINDER_RETRY_BASE_SECONDS < 1 or REMINDER_RETRY_WINDOW_HOURS < 1:
+    raise ImproperlyConfigured(
+        "REMINDER_RETRY_BASE_SECONDS and REMINDER_RETRY_WINDOW_HOURS must be whole numbers, 1 or "
+        f"more, not {REMINDER_RETRY_BASE_SECONDS} and {REMINDER_RETRY_WINDOW_HOURS}."
+    )
+# Far longer than an SMTP transaction can last (EMAIL_TIMEOUT bounds each step to 20 seconds),
+# so a send still in progress is never taken for a crashed one.
+if REMINDER_SENDING_STALE_MINUTES < 5:
+    raise ImproperlyConfigured(
+        "REMINDER_SENDING_STALE_MINUTES must be a whole number of minutes, 5 or more, not "
+        f"{REMINDER_SENDING_STALE_MINUTES}."
+    )
 
 # --- Forms and UI -------------------------------------------------------------------------
 

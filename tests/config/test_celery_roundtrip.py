@@ -44,6 +44,9 @@ def worker(redis_url, tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_DEBUG": "1",
         "REDIS_URL": redis_url,
+        # The application keeps no task results; this worker gets a result backend of its
+        # own (Celery reads the variable) so that the ping can answer.
+        "CELERY_RESULT_BACKEND": redis_url,
     }
     with log.open("w") as log_file:
         process = subprocess.Popen(
