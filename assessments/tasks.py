@@ -22,7 +22,9 @@ def store_signed_off_report(self, assessment_id: int) -> str:
 
 @shared_task(acks_late=True)
 def reminder_sweep() -> dict:
-    """The daily sweep (beat, 06:00 in TIME_ZONE). Idempotent: see assessments/reminders.py."""
+    """The daily sweep (beat, 06:00 in TIME_ZONE). Idempotent: see assessments/reminders.py.
+    It delivers in this worker, batched per recipient set; a failed try is queued for a worker
+    at the time of its next try."""
     from assessments.reminders import run_sweep
 
     result = run_sweep()
@@ -31,4 +33,6 @@ def reminder_sweep() -> dict:
         "claimed": len(result.claimed),
         "drafts_created": len(result.drafts_created),
         "redispatched": result.redispatched,
+        "sent": len(result.delivered.sent),
+        "retrying": len(result.delivered.retrying),
     }

@@ -5,7 +5,10 @@ from notifications.models import NotificationPreference, ReminderLog
 
 @admin.register(ReminderLog)
 class ReminderLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "subject", "status", "attempts", "sent_at"]
+    list_display = [
+        "created_at", "kind", "subject", "status", "attempts", "resends", "next_attempt_at",
+        "sent_at",
+    ]  # fmt: skip
     list_filter = ["kind", "status"]
     search_fields = ["subject"]
     readonly_fields = [f.name for f in ReminderLog._meta.fields]

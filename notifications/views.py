@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import role_required
-from accounts.roles import EDIT
+from accounts.access import has_role, role_required
+from accounts.roles import EDIT, SIGN_OFF
+from notifications import services
 from notifications.forms import PreferenceForm, ReminderFilterForm
 from notifications.models import NotificationPreference, ReminderLog
 
@@ -28,7 +29,9 @@ def preferences(request):
 
 @role_required(EDIT)
 def reminder_log(request):
-    """Every notification sent, retrying or failed, for audit."""
+    """Every notification sent, retrying or failed, for audit: its tries, resends after a
+    crash, last error and next try. Leads are offered "Retry now" for retrying and failed
+    ones."""
     form = ReminderFilterForm(request.GET or None)
     logs = ReminderLog.objects.all()
     if form.is_valid():
@@ -42,5 +45,23 @@ def reminder_log(request):
     filtered = any(request.GET.get(k) for k in ("kind", "status", "since"))
     return render(
         request, "notifications/reminder_log.html",
-        {"page": page, "form": form, "filtered": filtered},
+        {"page": page, "form": form, "filtered": filtered,
+         "can_retry": has_role(request.user, SIGN_OFF), "retryable": services.RETRYABLE},
     )  # fmt: skip
+
+
+@role_required(SIGN_OFF)
+@require_http_methods(["GET", "POST"])
+def reminder_retry(request, pk: int):
+    """A lead confirms (POST) that a retrying or failed e-mail is to be sent again now."""
+    log = get_object_or_404(ReminderLog, pk=pk)
+    if request.method == "POST":
+        if services.retry_now(log.pk, requested_by=request.user) is not None:
+            messages.success(request, f"“{log.subject}” is queued to be sent again now.")
+            return redirect("reminder_log")
+        log.refresh_from_db()  # sent or queued by someone else meanwhile
+    if log.status not in services.RETRYABLE:
+        state = log.get_status_display().lower()
+        messages.info(request, f"“{log.subject}” is {state}: there is nothing to retry.")
+        return redirect("reminder_log")
+    return render(request, "notifications/reminder_retry.html", {"log": log})

@@ -19,13 +19,12 @@ import pytest
 from celery.schedules import crontab
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection, connections
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from accounts.roles import Role
-from assessments import reminders
 from assessments import services as assessment_services
 from assessments.models import Assessment, AssessmentStatus
 from assessments.reminders import plan, run_sweep
@@ -33,6 +32,7 @@ from assessments.tasks import reminder_sweep
 from config.celery import app as celery_app
 from notifications import services as notifications
 from notifications.models import NotificationPreference, ReminderKind, ReminderLog, ReminderStatus
+from tests.assessments.concurrency import needs_postgresql, role_groups_put_back  # noqa: F401
 from tests.factories import UserFactory
 from tests.vendors.factories import EvidenceFactory, VendorFactory
 from vendors import services as vendor_services
@@ -537,18 +537,56 @@ def test_a_flag_whose_email_was_never_sent_is_sent_by_the_sweep(sweep, reviewer)
 # --- Recipients -------------------------------------------------------------------------------
 
 
-def test_the_owners_and_the_security_reviewers_get_one_email_each_address_once(
+def test_the_owners_get_one_email_and_the_rest_of_the_security_reviewers_none(
     sweep, reviewer, lead, owner
 ):
     UserFactory(username="rita", email="Rita@Example.com", role=Role.REVIEWER)
-    UserFactory(username="rita-again", email="rita@example.com", role=Role.REVIEWER)
     due_vendor(7, business_owner=owner, security_owner=reviewer)  # a reviewer and an owner
 
     sweep()
 
     [message] = mail.outbox
-    assert message.to == ["owner@example.com", "reviewer@example.com", "rita@example.com"]
+    assert message.to == ["owner@example.com", "reviewer@example.com"]
     assert "lead@example.com" not in message.to  # leads hear of escalations only
+
+
+@pytest.mark.parametrize(
+    "owners",
+    [
+        pytest.param({}, id="no owner set"),
+        pytest.param({"inactive": True}, id="the owner has left"),
+        pytest.param({"opted_out": True}, id="the owner turned reminders off"),
+    ],
+)
+def test_the_security_reviewers_are_written_to_when_no_owner_can_be(sweep, reviewer, lead, owners):
+    UserFactory(username="rita", email="Rita@Example.com", role=Role.REVIEWER)
+    UserFactory(username="rita-again", email="rita@example.com", role=Role.REVIEWER)
+    owner = None
+    if owners:
+        owner = UserFactory(username="owner", is_active=not owners.get("inactive"))
+        if owners.get("opted_out"):
+            NotificationPreference.objects.create(user=owner, reminder_emails=False)
+    due_vendor(7, business_owner=owner, security_owner=None)
+
+    sweep()
+
+    [message] = mail.outbox
+    assert message.to == ["reviewer@example.com", "rita@example.com"]  # each address once
+
+
+def test_a_vendor_to_reassess_now_is_told_to_its_owners_and_every_security_reviewer(
+    sweep, reviewer, owner
+):
+    """Urgent, as when it is flagged: the sweep sends it only if the flag's notice was never
+    claimed (a flag set by hand, say)."""
+    UserFactory(username="rita", role=Role.REVIEWER)
+    due_vendor(200, business_owner=owner, reassessment_required=True,
+               reassessment_required_since=TODAY, reassessment_reason="Incident.")  # fmt: skip
+
+    sweep()
+
+    [message] = mail.outbox
+    assert message.to == ["owner@example.com", "reviewer@example.com", "rita@example.com"]
 
 
 def test_a_user_who_turned_reminders_off_gets_no_reminder_but_still_gets_escalations(
@@ -631,7 +669,8 @@ def test_running_the_sweep_twice_sends_each_email_once(sweep, reviewer, lead, ow
 
     assert len(first.claimed) == ReminderLog.objects.count() == len(sent) >= 5
     assert second.claimed == []
-    assert len(second.planned) == len(first.planned)
+    # Planned again, all but the flagged vendor's notice: once claimed, a flag is not planned.
+    assert [p for p in first.planned if p.kind != "reassessment_required"] == second.planned
     assert sorted(m.subject for m in mail.outbox) == sent
 
 
@@ -672,16 +711,10 @@ def two_sweeps_at_once(today: dt.date) -> tuple[list, list]:
     return results, errors
 
 
-def test_two_sweeps_at_the_same_moment_send_each_email_once(
-    transactional_db, django_db_serialized_rollback, mini_template
-):
-    """Real transactions (each thread has its own connection), emptied afterwards; the
-    serialized rollback puts back what migrations created (the role groups) for later tests."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "Two concurrent sweeps need PostgreSQL (row locks, concurrent inserts); SQLite "
-            "serialises writers. Run with DATABASE_URL=postgres://..."
-        )
+@needs_postgresql
+@pytest.mark.usefixtures("role_groups_put_back")  # after the database is emptied
+def test_two_sweeps_at_the_same_moment_send_each_email_once(transactional_db, mini_template):
+    """Real transactions (each thread has its own connection): tests/assessments/concurrency.py."""
     UserFactory(username="reviewer", role=Role.REVIEWER)
     UserFactory(username="lead", role=Role.LEAD)
     owner = UserFactory(username="owner")
@@ -706,15 +739,20 @@ def test_two_sweeps_at_the_same_moment_send_each_email_once(
     )
     assert len(keys) == len(set(keys))  # one row per key
     assert set(keys) == expected
-    assert sum(len(result.claimed) for result in results) == len(keys)
+    # Each reminder counted as claimed by exactly one of the two runs.
+    claimed = [log.pk for result in results for log in result.claimed]
+    assert sorted(claimed) == sorted(ReminderLog.objects.values_list("pk", flat=True))
     subjects = [m.subject for m in mail.outbox]
     assert sorted(subjects) == sorted(ReminderLog.objects.values_list("subject", flat=True))
     # 4 due steps, 1 overdue, 1 escalation, 2 evidence: each e-mail exactly once.
     assert len(subjects) == len(set(subjects)) == len(keys) == 8
     assert set(ReminderLog.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
-    # One draft per vendor due within 30 days (the vendor 15 days overdue included).
+    # One draft per vendor due within 30 days (the vendor 15 days overdue included), each
+    # reported by the run that created it and by no other.
     drafts = Assessment.objects.filter(status=AssessmentStatus.DRAFT)
     assert drafts.count() == drafts.values("vendor").distinct().count() == 5
+    reported = [draft.pk for result in results for draft in result.drafts_created]
+    assert sorted(reported) == sorted(drafts.values_list("pk", flat=True))
 
 
 # --- The draft reassessment -------------------------------------------------------------------
@@ -798,25 +836,37 @@ def test_an_email_that_fails_twice_is_sent_on_the_third_try(
     assert len(mail.outbox) == 1
 
 
-def test_an_email_that_always_fails_is_recorded_as_failed_after_the_last_try(
-    sweep, reviewer, failing_smtp, eager_retries, settings, clock
+def test_an_email_that_always_fails_is_retried_by_later_sweeps_until_its_window_has_passed(
+    reviewer, failing_smtp, settings, clock
 ):
-    assert settings.REMINDER_MAX_ATTEMPTS == 5
+    """Each sweep tries what is due (no worker here: run_sweep without queue_retries, as the
+    command runs it); after REMINDER_RETRY_WINDOW_HOURS the row is given up."""
+    settings.REMINDER_RETRY_BASE_SECONDS = 60
     due_vendor(7)
     tries = failing_smtp(times=None)
 
-    sweep()
+    first = run_sweep(TODAY, queue_retries=False)
 
     [log] = ReminderLog.objects.all()
-    assert (log.status, log.attempts) == (ReminderStatus.FAILED, settings.REMINDER_MAX_ATTEMPTS)
+    assert (log.status, log.attempts) == (ReminderStatus.RETRYING, 1)
     assert log.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
-    assert len(tries) == settings.REMINDER_MAX_ATTEMPTS
-    assert mail.outbox == []
+    assert list(first.delivered.retrying) == [log.pk]
 
     clock.move_to(dt.datetime(2026, 3, 3, 6, 0, tzinfo=dt.UTC), tick=True)
-    sweep(TODAY + days(1))  # a failed reminder stays failed, for a person to look at
+    second = run_sweep(TODAY + days(1), queue_retries=False)
 
-    assert len(tries) == settings.REMINDER_MAX_ATTEMPTS
+    log.refresh_from_db()
+    assert (second.redispatched, log.status, log.attempts) == (1, ReminderStatus.RETRYING, 2)
+
+    clock.move_to(dt.datetime(2026, 3, 5, 7, 0, tzinfo=dt.UTC), tick=True)  # 73 hours on
+    third = run_sweep(TODAY + days(3), queue_retries=False)
+    fourth = run_sweep(TODAY + days(3), queue_retries=False)
+
+    log.refresh_from_db()
+    assert (log.status, log.attempts) == (ReminderStatus.FAILED, 3)
+    assert (third.delivered.failed, fourth.redispatched) == ([log.pk], 0)
+    assert len(tries) == 3
+    assert mail.outbox == []
 
 
 # --- Faults: a lost dispatch ------------------------------------------------------------------
@@ -853,7 +903,7 @@ def test_a_reminder_left_undelivered_is_sent_by_the_next_sweep(sweep, reviewer, 
 
 
 def test_a_reminder_queued_moments_ago_is_left_to_the_worker(sweep, reviewer):
-    minutes = reminders.STALE_QUEUE_MINUTES - 1
+    minutes = notifications.QUEUED_GRACE // dt.timedelta(minutes=1) - 1
     log = claim_without_dispatch(due_vendor(7), minutes_ago=minutes)
 
     result = sweep()
@@ -930,7 +980,7 @@ def test_with_the_broker_down_a_flagging_request_succeeds_and_the_next_sweep_sen
     client.force_login(reviewer)
 
     with (
-        caplog.at_level(logging.ERROR, logger="notifications.services"),
+        caplog.at_level(logging.ERROR, logger="config.queueing"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = post_a_flagging_request(client, request_name, vendor)
@@ -941,8 +991,10 @@ def test_with_the_broker_down_a_flagging_request_succeeds_and_the_next_sweep_sen
     [log] = ReminderLog.objects.all()
     assert (log.kind, log.status, log.attempts) == ("reassessment_required", "queued", 0)
     assert mail.outbox == []
-    [record] = [r for r in caplog.records if r.name == "notifications.services"]
-    assert record.getMessage() == f"Could not queue reminder {log.pk}; the next sweep will send it"
+    [record] = [r for r in caplog.records if r.name == "config.queueing"]
+    assert record.getMessage() == (
+        f"Could not queue notifications.tasks.deliver_reminder({log.pk},): the next sweep sends it."
+    )
     assert isinstance(record.exc_info[1], OperationalError)
 
     broker_down.restore()
@@ -979,7 +1031,10 @@ def test_the_beat_task_sweeps_today_and_reports_what_it_did(
     with django_capture_on_commit_callbacks(execute=True):
         outcome = reminder_sweep.delay().get()
 
-    assert outcome == {"planned": 1, "claimed": 1, "drafts_created": 1, "redispatched": 0}
+    assert outcome == {
+        "planned": 1, "claimed": 1, "drafts_created": 1, "redispatched": 0, "sent": 1,
+        "retrying": 0,
+    }  # fmt: skip
     assert len(mail.outbox) == 1
 
 

@@ -493,15 +493,16 @@ def na_stands(question: QuestionSpec, comment: str, bank) -> bool:
 class Reading:
     values: dict  # the value each question is scored with
     excluded: set  # a standing "not applicable": out of the score
-    shown: set  # the questions that apply before any answer is scored as the evidence
+    shown: set  # the questions that apply, decided in bank order from the corrected answers
     applicable: set  # the questions that apply as scored
     contradicted: set
 
 
 def read(s: Scenario) -> Reading:
     """The documented steps: the profile answers its scope questions; a "not applicable" that
-    does not stand counts as "no"; an applicable answer better than the recorded evidence is
-    scored as the evidence; then which questions apply is decided once more."""
+    does not stand counts as "no"; then, in bank order, a question applies when its parent
+    applies and the parent's (corrected) answer meets the condition, and an applicable answer
+    better than the recorded evidence is scored as the evidence."""
     values = {k: a.value for k, a in s.answers.items()}
     for question in s.bank:
         if question.from_profile:
@@ -514,10 +515,20 @@ def read(s: Scenario) -> Reading:
                 excluded.add(question.key)
             else:
                 values[question.key] = "no"
-    shown = applicable_keys(s.bank, values)
+    # In bank order: whether a question applies is decided from the corrected answers of the
+    # earlier questions (a condition names only earlier ones).
+    shown = set()
     contradicted = set()
     for question in s.bank:
-        if question.key not in shown or question.key in excluded:
+        condition = question.condition
+        if condition is not None:
+            value = values.get(condition["question"])
+            given = value if isinstance(value, list) else [value]
+            holds = any(v in condition["in"] for v in given if not blank(v))
+            if condition["question"] not in shown or not holds:
+                continue
+        shown.add(question.key)
+        if question.key in excluded:
             continue
         implied = implied_answer(question, s.evidence)
         value = values.get(question.key)
@@ -872,13 +883,41 @@ def na_cases(draw, standing: bool | None = None):
     return s, question.key, comment
 
 
+def best_honest_answer(question: QuestionSpec, s: Scenario):
+    """The lowest-risk answer the evidence on record does not contradict."""
+    implied = implied_answer(question, s.evidence)
+    if implied is not None:
+        return implied
+    if question.answer_type == "yes_no":
+        return "yes"
+    if question.answer_type in ("single_choice", "multiple_choice"):
+        value = min(question.options, key=lambda o: o["risk"])["value"]
+        return [value] if question.answer_type == "multiple_choice" else value
+    if question.answer_type == "number":
+        return min(band_values(question), key=lambda pair: pair[1])[0]
+    if question.answer_type == "date":
+        return "2025-01-01"
+    if question.answer_type == "evidence":
+        return 1
+    return "Explained."
+
+
 @PROPERTY_SETTINGS
 @given(na_cases())
 def test_not_applicable_never_scores_better_than_yes(case):
     """(a) For any other answers and evidence, "not applicable" (allowed or not, explained or
-    not) never scores better than "yes": not a lower residual, not a class more."""
+    not) never scores better than the best honest answer: "yes", with its follow-ups answered
+    at their best. Not a lower residual, not a class more. (Against a "yes" whose follow-ups
+    are left blank only the residual is compared: a blank follow-up trips its blockers, which
+    a "no" that hides the follow-up does not; submission refuses the blank anyway.)"""
     s, key, comment = case
-    never_better(run(s.answer(key, NA, comment)), run(s.answer(key, "yes", comment)))
+    claimed = run(s.answer(key, NA, comment))
+    assert claimed.residual >= run(s.answer(key, "yes", comment)).residual
+    best = s.answer(key, "yes", comment)
+    for question in s.bank:
+        if question.key in subtree(s.bank, key) - {key} and not question.from_profile:
+            best = best.answer(question.key, best_honest_answer(question, s), "Explained.")
+    never_better(claimed, run(best))
 
 
 def test_an_explained_not_applicable_scores_as_an_unbacked_yes_where_evidence_is_missing():

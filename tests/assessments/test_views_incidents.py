@@ -214,3 +214,22 @@ def test_the_message_says_when_an_incident_suspends_sensitive_data(
     page = client.get(response["Location"]).content.decode()
     said = "Confidential and Restricted data are suspended until a reassessment submitted" in page
     assert said is suspends
+
+
+def test_a_second_incident_the_same_day_is_announced_too(
+    client, reviewer, lead, vendor, django_capture_on_commit_callbacks
+):
+    """Notices are keyed per incident, never per vendor and day."""
+    client.force_login(reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        record(client, vendor, title="Conversation titles exposed")
+    with django_capture_on_commit_callbacks(execute=True):
+        record(client, vendor, title="Payment details exposed")
+
+    logs = ReminderLog.objects.filter(kind="reassessment_required").order_by("pk")
+    assert [(log.object_type, log.status) for log in logs] == [
+        ("incident", "sent"),
+        ("incident", "sent"),
+    ]
+    assert len(mail.outbox) == 2
+    assert "Payment details exposed" in mail.outbox[1].body

@@ -1,69 +1,24 @@
-"""notifications.services: who is written to, claiming a reminder once, and delivering it
-(subject prefix, plain-text and HTML parts, absolute link), with SMTP failures recorded as
-retrying and, after the last try, failed.
-
-SMTP is the only thing mocked: `EmailMultiAlternatives.send` fails as a server that hangs up
-would, then hands over to the real send (the locmem backend of the test settings).
+"""notifications.services: who is written to, claiming a reminder once, and what the e-mail
+says (subject prefix, plain-text and HTML parts, absolute link), sent with the locmem backend
+of the test settings. Failures, retries and crashes, through a real SMTP server, are in
+test_services_delivery.py.
 """
 
 import datetime as dt
-import smtplib
 
 import pytest
 from django.core import mail
-from django.core.mail import EmailMultiAlternatives
 
 from notifications import services
 from notifications.models import NotificationPreference, ReminderLog, ReminderStatus
 from tests.factories import UserFactory
-
-DUE = dt.date(2026, 3, 9)
+from tests.notifications.conftest import DUE, claim_due_reminder
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def site(settings):
-    settings.SITE_URL = "https://clearance.example.org"
-    settings.EMAIL_SUBJECT_PREFIX = "[Clearance] "
-    settings.DEFAULT_FROM_EMAIL = "Clearance <clearance@example.org>"
-
-
-@pytest.fixture
-def failing_smtp(monkeypatch):
-    """`failing_smtp(times)` makes the next `times` sends fail (None: every send); returns
-    the list of messages the server was offered."""
-
-    def install(times: int | None) -> list:
-        tries = []
-        real_send = EmailMultiAlternatives.send
-
-        def send(message, fail_silently=False):
-            tries.append(message)
-            if times is None or len(tries) <= times:
-                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-            return real_send(message, fail_silently)
-
-        monkeypatch.setattr(EmailMultiAlternatives, "send", send)
-        return tries
-
-    return install
-
-
 def user(username, **fields):
     return UserFactory(username=username, **fields)
-
-
-def claim_due_reminder(**overrides) -> ReminderLog | None:
-    """A 7-day reassessment reminder for vendor 1, as the sweep would claim it."""
-    fields = {
-        "kind": "reassessment_due", "object_type": "vendor", "object_id": 1, "due_date": DUE,
-        "offset_days": 7, "vendor_id": 1, "recipients": ["riley@example.com"],
-        "link": services.absolute("/vendors/1/"),
-        "context": {"vendor": "Quillnote AI", "due": DUE.isoformat(), "days_left": 7,
-                    "tier": "Medium"},
-    }  # fmt: skip
-    return services.claim(**(fields | overrides))
 
 
 # --- Recipients -------------------------------------------------------------------------------
@@ -201,49 +156,6 @@ def test_a_sent_reminder_is_never_sent_again():
     assert len(mail.outbox) == 1
     log.refresh_from_db()
     assert (log.status, log.attempts) == (ReminderStatus.SENT, 1)
-
-
-def test_an_smtp_failure_is_recorded_as_retrying_and_raised_for_a_retry(failing_smtp):
-    log = claim_due_reminder()
-    failing_smtp(times=1)
-
-    with pytest.raises(services.DeliveryFailed):
-        services.deliver(log.pk)
-
-    log.refresh_from_db()
-    assert (log.status, log.attempts, log.sent_at) == (ReminderStatus.RETRYING, 1, None)
-    assert log.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
-    assert mail.outbox == []
-
-
-def test_a_retry_that_succeeds_clears_the_error(failing_smtp):
-    log = claim_due_reminder()
-    failing_smtp(times=1)
-    with pytest.raises(services.DeliveryFailed):
-        services.deliver(log.pk)
-
-    services.deliver(log.pk)
-
-    log.refresh_from_db()
-    assert (log.status, log.attempts, log.last_error) == (ReminderStatus.SENT, 2, "")
-    assert len(mail.outbox) == 1
-
-
-def test_the_last_try_is_recorded_as_failed_and_nothing_is_tried_after_it(failing_smtp, settings):
-    settings.REMINDER_MAX_ATTEMPTS = 3
-    log = claim_due_reminder()
-    tries = failing_smtp(times=None)
-
-    for _ in range(2):
-        with pytest.raises(services.DeliveryFailed):
-            services.deliver(log.pk)
-    services.deliver(log.pk)  # the last try: recorded, not raised
-    services.deliver(log.pk)  # a stray retry afterwards sends nothing
-
-    log.refresh_from_db()
-    assert (log.status, log.attempts) == (ReminderStatus.FAILED, 3)
-    assert log.last_error.startswith("SMTPServerDisconnected")
-    assert len(tries) == 3
 
 
 # --- Dispatching ------------------------------------------------------------------------------
