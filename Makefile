@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lock lint bench bench-report clean
+.PHONY: run test install lock lint bench bench-report bench-import bench-sweep clean
 
 $(INSTALLED): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,17 @@ bench: $(INSTALLED)
 
 bench-report: $(INSTALLED)
 	$(BIN)/python bench/report_bench.py --runs 7
+
+# A 5,000-row usage import (upload, preview, import) on PostgreSQL (BENCH_PG_URL; a database
+# clearance_import_bench is created and dropped) and on SQLite: about a minute.
+bench-import: $(INSTALLED)
+	$(BIN)/python bench/import_bench.py $(BENCH_ARGS)
+
+# The daily reminder sweep at 100,000 vendors with 1 % and 20 % of them due, on PostgreSQL
+# (BENCH_PG_URL; a database clearance_sweep_bench is created and dropped): about 8 minutes,
+# most of it seeding. BENCH_ARGS passes options, e.g. BENCH_ARGS="--vendors 10000 --due 5".
+bench-sweep: $(INSTALLED)
+	$(BIN)/python bench/sweep_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/celery var/test-media .pytest_cache

@@ -625,3 +625,47 @@ class Incident(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"vendor_id": self.vendor_id}
+
+
+class UsageImportStatus(models.TextChoices):
+    PREVIEW = "preview", "Waiting for confirmation"
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class UsageImport(models.Model):
+    """A checked usage inventory file (vendors.usage_csv), from its preview to its import.
+
+    The checked rows are kept until the import has committed, so a failed import is tried
+    again without uploading the file again; the transaction that writes the usage records
+    empties them and marks the import done (vendors.services.usage_import_run)."""
+
+    token = models.CharField(max_length=32, unique=True)  # names it in URLs; unguessable
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    file_name = models.CharField(max_length=200)
+    rows = models.JSONField(default=list)  # usage_csv.ParseResult.rows: pks and plain values
+    row_count = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=UsageImportStatus.choices, default=UsageImportStatus.PREVIEW
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)  # why the last attempt failed
+    imported_count = models.PositiveIntegerField(default=0)
+    out_of_policy_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["uploaded_by", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("usage_import_detail", args=[self.token])

@@ -23,4 +23,6 @@ urlpatterns = [
     path("usage/new/", views.usage_create, name="usage_create"),
     path("usage/<int:pk>/edit/", views.usage_edit, name="usage_edit"),
     path("usage/import/", views.usage_import, name="usage_import"),
+    path("usage/import/<str:token>/", views.usage_import_detail, name="usage_import_detail"),
+    path("usage/import/<str:token>/status/", views.usage_import_status, name="usage_import_status"),
 ]

@@ -3,7 +3,7 @@ until the whole file is right. Columns and an example file: docs/usage-import.md
 
     result = parse_usage_csv(uploaded_bytes)       # checks; no writes
     if result.errors: ...                          # RowError(line, message) for each problem
-    stored = result.rows                           # JSON-serialisable: fit for the session
+    stored = result.rows                           # JSON-serialisable: kept in a UsageImport
     rows = load_rows(stored)                       # model instances, for services.usage_import
 
 Line numbers are those a spreadsheet or text editor shows: the header is line 1, and a
@@ -316,8 +316,9 @@ def _field_values(stored: dict) -> dict:
 
 
 def load_rows(stored_rows: list[dict]) -> list[dict]:
-    """Keyword arguments for services.usage_import, one dict per stored row, with vendor and
-    owner instances (two queries in all). Raises StaleImport when one has gone since."""
+    """Keyword arguments for services.usage_import, one dict per stored row with its `line`,
+    vendor and owner instances (two queries in all). Raises StaleImport when one has gone
+    since, or an owner was deactivated."""
     vendor_pks = {r["vendor"] for r in stored_rows}
     owner_pks = {r["owner"] for r in stored_rows if r["owner"]}
     vendors = Vendor.objects.in_bulk(vendor_pks)
@@ -326,6 +327,7 @@ def load_rows(stored_rows: list[dict]) -> list[dict]:
         raise StaleImport("A vendor or owner named in the file was removed or deactivated.")
     return [
         {
+            "line": row.get("line"),
             **_field_values(row),
             "vendor": vendors[row["vendor"]],
             "owner": owners[row["owner"]] if row["owner"] else None,
@@ -349,7 +351,7 @@ def preview_rows(stored_rows: list[dict]) -> list[dict]:
     )
     preview = []
     for stored, values in zip(stored_rows, loaded, strict=True):
-        usage = UsageRecord(**values)
+        usage = UsageRecord(**{k: v for k, v in values.items() if k != "line"})
         preview.append(
             {
                 "line": stored["line"],

@@ -2,7 +2,6 @@
 
 import csv
 import datetime as dt
-import secrets
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +22,6 @@ from vendors.forms import (
     ConfirmForm,
     EvidenceKindForm,
     UsageForm,
-    UsageImportConfirmForm,
     UsageImportForm,
     VendorForm,
     evidence_form_class,
@@ -33,6 +31,8 @@ from vendors.models import (
     Evidence,
     EvidenceKind,
     UsageControl,
+    UsageImport,
+    UsageImportStatus,
     UsageRecord,
     Vendor,
 )
@@ -486,64 +486,70 @@ def usage_edit(request, pk: int):
     return render(request, "vendors/usage_form.html", {"form": form, "usage": usage})
 
 
-# The rows checked at upload wait in the session until confirmed (pks and plain values).
-USAGE_IMPORT_SESSION_KEY = "usage_import"
-USAGE_IMPORT_MAX_AGE = dt.timedelta(hours=1)
+# --- Usage import ------------------------------------------------------------------------------
+
+# The preview shows this many rows; the others are imported with them all the same.
 USAGE_IMPORT_PREVIEW_ROWS = 1000
+PENDING_IMPORT = (UsageImportStatus.PREVIEW, UsageImportStatus.FAILED)
 
 
-def _pending_import(request, token: str) -> tuple[dict | None, str]:
-    """The import waiting for confirmation under `token`, else None and why not."""
-    pending = request.session.get(USAGE_IMPORT_SESSION_KEY)
-    if not isinstance(pending, dict) or not {"token", "uploaded_at", "rows"} <= set(pending):
-        return None, (
-            "There is no import waiting for confirmation: it was imported already, or your "
-            "session ended. Upload the file again."
-        )
-    if not secrets.compare_digest(pending["token"], token):
-        return None, (
-            f"This preview is out of date: “{pending['file_name']}” was uploaded since. "
-            "Check its preview before importing."
-        )
-    age = timezone.now() - dt.datetime.fromisoformat(pending["uploaded_at"])
-    if age > USAGE_IMPORT_MAX_AGE:
-        del request.session[USAGE_IMPORT_SESSION_KEY]
-        return None, (
-            "This preview is more than an hour old. Upload the file again, so that it is "
-            "checked against the vendors and users of today."
-        )
-    return pending, ""
+def _get_usage_import(request, token: str) -> UsageImport | None:
+    """The import `token` uploaded by the signed-in user; None for anyone else's."""
+    return UsageImport.objects.filter(token=token, uploaded_by=request.user).first()
+
+
+def _waiting_import(user) -> UsageImport | None:
+    """The user's latest upload that waits for confirmation (or another try)."""
+    waiting = UsageImport.objects.filter(uploaded_by=user, status__in=PENDING_IMPORT)
+    return waiting.order_by("-created_at").first()
 
 
 def _refuse_import(request, problem: str):
+    """Say why nothing was imported and go to the user's import waiting for confirmation, if
+    any, else to the upload form."""
     messages.error(request, f"Nothing was imported. {problem}")
-    pending = request.session.get(USAGE_IMPORT_SESSION_KEY)
-    if isinstance(pending, dict) and pending.get("token"):
-        return redirect(f"{reverse('usage_import')}?preview={pending['token']}")
-    return redirect("usage_import")
+    return redirect(_waiting_import(request.user) or "usage_import")
+
+
+def _refuse_missing_import(request):
+    newer = _waiting_import(request.user)
+    if newer:
+        return _refuse_import(
+            request,
+            f"This preview is out of date: “{newer.file_name}” was uploaded since. Check its "
+            "preview before importing.",
+        )
+    return _refuse_import(
+        request,
+        "There is no import waiting for confirmation here: it was replaced by a newer upload "
+        "or discarded. Upload the file again.",
+    )
+
+
+def _imported_message(request, job: UsageImport) -> None:
+    count = job.imported_count
+    summary = f"Imported {count} usage record{'s' if count != 1 else ''}"
+    summary += f" from “{job.file_name}”."
+    if job.out_of_policy_count:
+        messages.warning(request, f"{summary} {job.out_of_policy_count} of them are out of policy.")
+    else:
+        messages.success(request, f"{summary} All are within policy.")
 
 
 @role_required(EDIT)
 @require_http_methods(["GET", "POST"])
 def usage_import(request):
-    """Upload a CSV, see every row as it will be imported, then confirm (all or nothing)."""
-    if request.method == "POST" and "token" in request.POST:
-        return _usage_import_confirm(request)
-    if request.method == "GET" and "preview" in request.GET:
-        return _usage_import_preview(request, request.GET["preview"])
+    """Upload a CSV: every row is checked, and a file without problems is kept for its
+    preview (usage_import_detail), where it is confirmed (all or nothing)."""
     form = UsageImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
         result = usage_csv.parse_usage_csv(form.cleaned_data["file"])
         if not result.errors:
-            token = secrets.token_urlsafe(16)
-            request.session[USAGE_IMPORT_SESSION_KEY] = {
-                "token": token,
-                "file_name": request.FILES["file"].name[:200],
-                "uploaded_at": timezone.now().isoformat(),
-                "rows": result.rows,
-            }
-            return redirect(f"{reverse('usage_import')}?preview={token}")
+            job = services.usage_import_prepare(
+                rows=result.rows, file_name=request.FILES["file"].name, uploaded_by=request.user
+            )
+            return redirect(job)
         errors = result.errors
         messages.error(
             request, "Nothing was imported: the file has problems, listed below. Fix them all "
@@ -563,14 +569,51 @@ def usage_import(request):
     )
 
 
-def _usage_import_preview(request, token: str):
-    pending, problem = _pending_import(request, token)
-    if pending is None:
+@role_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def usage_import_detail(request, token: str):
+    """One import of the signed-in user: its preview until it is imported (POST imports it,
+    again after a failure), then how it stands: waiting, importing, imported."""
+    job = _get_usage_import(request, token)
+    if job is None:
+        return _refuse_missing_import(request)
+    if request.method == "POST":
+        return _usage_import_confirm(request, job)
+    if job.status in PENDING_IMPORT:
+        return _usage_import_preview(request, job)
+    return render(request, "vendors/usage_import_status.html", _usage_import_state(job))
+
+
+@role_required(EDIT)
+@require_GET
+def usage_import_status(request, token: str):
+    """How an import stands, as the fragment of its page that the page polls (htmx)."""
+    job = _get_usage_import(request, token)
+    if job is None:
+        raise Http404("No such import.")
+    return render(request, "vendors/includes/_usage_import_status.html", _usage_import_state(job))
+
+
+def _usage_import_state(job: UsageImport) -> dict:
+    stale = services.usage_import_is_stale(job)
+    in_flight = job.status in (UsageImportStatus.QUEUED, UsageImportStatus.RUNNING)
+    return {
+        "job": job,
+        "stale": stale,
+        "polling": in_flight and not stale,
+        "stale_minutes": int(services.USAGE_IMPORT_STALE_AFTER.total_seconds() // 60),
+    }
+
+
+def _usage_import_preview(request, job: UsageImport):
+    problem = services.usage_import_refusal(job)  # too old to import
+    if problem:
+        services.usage_import_discard(job)
         return _refuse_import(request, problem)
     try:
-        rows = usage_csv.preview_rows(pending["rows"])
+        rows = usage_csv.preview_rows(job.rows)
     except usage_csv.StaleImport as error:
-        del request.session[USAGE_IMPORT_SESSION_KEY]
+        services.usage_import_discard(job)
         return _refuse_import(request, f"{error} Upload the file again.")
     for row in rows[:USAGE_IMPORT_PREVIEW_ROWS]:
         row["controls"] = _control_badges(row["usage"])
@@ -578,43 +621,36 @@ def _usage_import_preview(request, token: str):
         request,
         "vendors/usage_import_preview.html",
         {
-            "file_name": pending["file_name"],
+            "job": job,
+            "file_name": job.file_name,
             "rows": rows[:USAGE_IMPORT_PREVIEW_ROWS],
             "total": len(rows),
             "hidden": max(0, len(rows) - USAGE_IMPORT_PREVIEW_ROWS),
             "out_of_policy": sum(1 for row in rows if row["reasons"]),
             "duplicates": sum(1 for row in rows if row["duplicate"]),
-            "form": UsageImportConfirmForm(initial={"token": token}),
+            "in_background": len(rows) > services.USAGE_IMPORT_IN_REQUEST_MAX_ROWS,
         },
     )
 
 
-def _usage_import_confirm(request):
-    form = UsageImportConfirmForm(request.POST)
-    if not form.is_valid():
-        return _refuse_import(request, "The confirmation was incomplete.")
-    pending, problem = _pending_import(request, form.cleaned_data["token"])
-    if pending is None:
-        return _refuse_import(request, problem)
-    # Forget the rows before saving them, so that a second click cannot import them again.
-    del request.session[USAGE_IMPORT_SESSION_KEY]
-    request.session.save()
+def _usage_import_confirm(request, job: UsageImport):
     try:
-        created = services.usage_import(
-            usage_csv.load_rows(pending["rows"]), imported_by=request.user
-        )
-    except (usage_csv.StaleImport, ValidationError) as error:
-        detail = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        return _refuse_import(request, f"{detail} Upload the file again.")
-    today = timezone.localdate()
-    out = sum(1 for usage in created if out_of_policy_reasons(usage, today))
-    summary = f"Imported {len(created)} usage record{'s' if len(created) != 1 else ''}"
-    summary += f" from “{pending['file_name']}”."
-    if out:
-        messages.warning(request, f"{summary} {out} of them are out of policy.")
-        return redirect(f"{reverse('usage_list')}?out_of_policy=yes")
-    messages.success(request, f"{summary} All are within policy.")
-    return redirect("usage_list")
+        job = services.usage_import_start(job)
+    except ValidationError as error:
+        if job.status in PENDING_IMPORT:  # too old: it cannot be imported any more
+            services.usage_import_discard(job)
+            return _refuse_import(request, " ".join(error.messages))
+        messages.info(request, f"Nothing was imported again. {' '.join(error.messages)}")
+        return redirect(job)
+    if job is None:  # replaced meanwhile by an upload in another tab
+        return _refuse_missing_import(request)
+    if job.status == UsageImportStatus.DONE:
+        _imported_message(request, job)
+        if job.out_of_policy_count:
+            return redirect(f"{reverse('usage_list')}?out_of_policy=yes")
+        return redirect("usage_list")
+    # Failed (its preview says why and offers another try), or queued for a worker.
+    return redirect(job)
 
 
 # --- The vendor picker's suggestions ----------------------------------------------------------

@@ -308,6 +308,7 @@ def test_nothing_is_written_while_checking(larkspur):
 
 def test_stored_rows_load_back_into_what_the_import_service_takes(larkspur, owner, reviewer):
     rows = load_rows(parse_usage_csv(csv_bytes(GOOD)).rows)
+    assert rows[0]["line"] == 2  # for the import's messages and audit entries
     [usage] = services.usage_import(rows, imported_by=reviewer)
     assert (usage.vendor, usage.owner, usage.start_date) == (larkspur, owner, dt.date(2024, 3, 31))
     assert usage.data_classes == ["public", "internal"]

@@ -16,9 +16,14 @@ from django.utils import timezone
 
 from tests.factories import UserFactory
 from tests.vendors.factories import VendorFactory
-from vendors import services
-from vendors.models import Incident, UsageRecord, Vendor, VendorStatus
-from vendors.views import USAGE_IMPORT_SESSION_KEY
+from vendors.models import (
+    Incident,
+    UsageImport,
+    UsageImportStatus,
+    UsageRecord,
+    Vendor,
+    VendorStatus,
+)
 
 ROLES = ["reviewer", "lead", "procurement", "admin", "outsider"]
 READ_PAGES = ["usage_list", "usage_export"]
@@ -98,12 +103,13 @@ def test_a_refused_post_changes_nothing(client, users_by_role, usage, approved, 
 @pytest.mark.parametrize("who", ["procurement", "outsider"])
 def test_a_refused_import_confirmation_imports_nothing(client, users_by_role, approved, who):
     client.force_login(users_by_role[who])
-    session = client.session
-    session[USAGE_IMPORT_SESSION_KEY] = pending_import(approved)
-    session.save()
-    response = client.post(reverse("usage_import"), {"token": "t0ken"})
-    assert response.status_code == 403
+    job = pending_import(approved, uploaded_by=users_by_role[who])
+    for url in (job.get_absolute_url(), reverse("usage_import_status", args=[job.token])):
+        assert client.get(url).status_code == 403
+    assert client.post(job.get_absolute_url()).status_code == 403
     assert UsageRecord.objects.count() == 0
+    job.refresh_from_db()
+    assert job.status == UsageImportStatus.PREVIEW
 
 
 def test_the_list_shows_edit_and_import_buttons_to_editors_only(
@@ -463,21 +469,29 @@ def upload(client, *lines: str, header: str = HEADER, name: str = "inventory.csv
     return client.post(reverse("usage_import"), {"file": SimpleUploadedFile(name, content)})
 
 
-def pending_import(vendor, **changes) -> dict:
-    return {
-        "token": "t0ken",
-        "file_name": "inventory.csv",
-        "uploaded_at": timezone.now().isoformat(),
-        "rows": [
-            {
-                "line": 2, "vendor": vendor.pk, "team": "Sales", "purpose": "Notes",
-                "business_justification": "", "data_classes": ["internal"],
-                "special_categories": [], "integration": "api", "owner": None,
-                "start_date": None, "end_date": None, "active": True, "controls": [],
-            }
-        ],
-        **changes,
-    }  # fmt: skip
+def latest_import() -> UsageImport:
+    return UsageImport.objects.latest("created_at")
+
+
+def pending_import(vendor, *, uploaded_by, **changes) -> UsageImport:
+    """An import waiting for confirmation, as an upload leaves it: one valid row."""
+    return UsageImport.objects.create(
+        **{
+            "token": "t0ken",
+            "uploaded_by": uploaded_by,
+            "file_name": "inventory.csv",
+            "row_count": 1,
+            "rows": [
+                {
+                    "line": 2, "vendor": vendor.pk, "team": "Sales", "purpose": "Notes",
+                    "business_justification": "", "data_classes": ["internal"],
+                    "special_categories": [], "integration": "api", "owner": None,
+                    "start_date": None, "end_date": None, "active": True, "controls": [],
+                }
+            ],
+            **changes,
+        }
+    )  # fmt: skip
 
 
 GOOD_ROWS = [
@@ -510,7 +524,7 @@ def test_a_bad_file_lists_every_problem_with_its_line_and_imports_nothing(
         assert text in page
     assert "Nothing was imported" in page
     assert UsageRecord.objects.count() == 0
-    assert USAGE_IMPORT_SESSION_KEY not in client.session
+    assert not UsageImport.objects.exists()
 
 
 def test_problems_with_the_whole_file_are_reported_too(client, reviewer, approved):
@@ -541,8 +555,9 @@ def test_upload_then_preview_then_confirm_imports_every_row(client, reviewer, ap
     client.force_login(reviewer)
     response = upload(client, *GOOD_ROWS)
     assert response.status_code == 302
-    token = client.session[USAGE_IMPORT_SESSION_KEY]["token"]
-    assert response["Location"] == f"{reverse('usage_import')}?preview={token}"
+    job = latest_import()
+    assert response["Location"] == reverse("usage_import_detail", args=[job.token])
+    assert (job.uploaded_by, job.file_name, job.row_count) == (reviewer, "inventory.csv", 3)
     assert UsageRecord.objects.count() == 0
 
     preview = client.get(response["Location"])
@@ -554,7 +569,7 @@ def test_upload_then_preview_then_confirm_imports_every_row(client, reviewer, ap
     assert "Quillnote AI is proposed: it is not approved for any data." in page
     assert "2 of 3</strong> rows will be out of policy" in page
 
-    confirmed = client.post(reverse("usage_import") + f"?preview={token}", {"token": token})
+    confirmed = client.post(response["Location"])
     assert confirmed.status_code == 302
     assert confirmed["Location"] == reverse("usage_list") + "?out_of_policy=yes"
     assert messages_of(confirmed) == [
@@ -573,101 +588,89 @@ def test_upload_then_preview_then_confirm_imports_every_row(client, reviewer, ap
         dt.date(2024, 1, 15),
         ["sso"],
     )
-    assert USAGE_IMPORT_SESSION_KEY not in client.session
+    job.refresh_from_db()
+    assert (job.status, job.imported_count, job.out_of_policy_count, job.rows) == (
+        UsageImportStatus.DONE,
+        3,
+        2,
+        [],
+    )
 
 
 def test_confirming_twice_imports_once(client, reviewer, approved):
     client.force_login(reviewer)
     upload(client, GOOD_ROWS[0])
-    token = client.session[USAGE_IMPORT_SESSION_KEY]["token"]
-    client.post(reverse("usage_import"), {"token": token})
-    again = client.post(reverse("usage_import"), {"token": token}, follow=True)
+    job = latest_import()
+    client.post(job.get_absolute_url())
+    again = client.post(job.get_absolute_url(), follow=True)
     assert UsageRecord.objects.count() == 1
-    assert (
-        "Nothing was imported. There is no import waiting for confirmation"
-        in again.content.decode()
-    )
+    page = again.content.decode()
+    assert "Nothing was imported again. “inventory.csv” was imported already" in page
+    assert "Imported 1 usage record from “inventory.csv”" in page  # the import's own page
 
 
-def test_a_missing_session_is_refused_with_a_clear_message(client, reviewer, approved):
+def test_an_unknown_import_is_refused_with_a_clear_message(client, reviewer, approved):
     client.force_login(reviewer)
-    response = client.post(reverse("usage_import"), {"token": "whatever"})
+    url = reverse("usage_import_detail", args=["whatever"])
+    response = client.post(url)
     assert response["Location"] == reverse("usage_import")
     assert messages_of(response) == [
-        "Nothing was imported. There is no import waiting for confirmation: it was imported "
-        "already, or your session ended. Upload the file again."
+        "Nothing was imported. There is no import waiting for confirmation here: it was "
+        "replaced by a newer upload or discarded. Upload the file again."
     ]
-    preview = client.get(reverse("usage_import"), {"preview": "whatever"})
-    assert preview.status_code == 302
+    assert client.get(url).status_code == 302
+    assert client.get(reverse("usage_import_status", args=["whatever"])).status_code == 404
+    assert UsageRecord.objects.count() == 0
+
+
+def test_another_users_import_is_not_theirs_to_see_or_confirm(client, reviewer, lead, approved):
+    job = pending_import(approved, uploaded_by=reviewer)
+    client.force_login(lead)
+    assert client.post(job.get_absolute_url())["Location"] == reverse("usage_import")
+    assert client.get(reverse("usage_import_status", args=[job.token])).status_code == 404
     assert UsageRecord.objects.count() == 0
 
 
 def test_a_preview_replaced_by_a_newer_upload_is_refused(client, reviewer, approved):
     client.force_login(reviewer)
     upload(client, GOOD_ROWS[0], name="first.csv")
-    old_token = client.session[USAGE_IMPORT_SESSION_KEY]["token"]
+    old = latest_import()
     upload(client, GOOD_ROWS[0], GOOD_ROWS[1], name="second.csv")
-    new_token = client.session[USAGE_IMPORT_SESSION_KEY]["token"]
-    response = client.post(reverse("usage_import"), {"token": old_token})
-    assert response["Location"] == f"{reverse('usage_import')}?preview={new_token}"
+    new = latest_import()
+    response = client.post(old.get_absolute_url())
+    assert response["Location"] == new.get_absolute_url()
     assert "“second.csv” was uploaded since" in messages_of(response)[0]
     assert UsageRecord.objects.count() == 0
+    assert list(UsageImport.objects.all()) == [new]
 
 
 def test_a_preview_older_than_an_hour_is_refused(client, reviewer, approved):
     client.force_login(reviewer)
-    session = client.session
-    two_hours_ago = (timezone.now() - dt.timedelta(hours=2)).isoformat()
-    session[USAGE_IMPORT_SESSION_KEY] = pending_import(approved, uploaded_at=two_hours_ago)
-    session.save()
-    response = client.post(reverse("usage_import"), {"token": "t0ken"})
+    job = pending_import(approved, uploaded_by=reviewer)
+    UsageImport.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    response = client.post(job.get_absolute_url())
     assert "more than an hour old" in messages_of(response)[0]
     assert UsageRecord.objects.count() == 0
-    assert USAGE_IMPORT_SESSION_KEY not in client.session
+    assert not UsageImport.objects.exists()
 
 
 def test_a_vendor_deleted_after_the_preview_stops_the_import(client, reviewer, approved):
     client.force_login(reviewer)
     other = VendorFactory(name="Gone Soon")
-    session = client.session
-    stored = pending_import(approved)
-    stored["rows"].append({**stored["rows"][0], "line": 3, "vendor": other.pk})
-    session[USAGE_IMPORT_SESSION_KEY] = stored
-    session.save()
+    job = pending_import(approved, uploaded_by=reviewer)
+    job.rows.append({**job.rows[0], "line": 3, "vendor": other.pk})
+    job.row_count = 2
+    job.save()
     other.delete()
-    response = client.post(reverse("usage_import"), {"token": "t0ken"})
-    assert "A vendor or owner named in the file was removed" in messages_of(response)[0]
+    response = client.post(job.get_absolute_url(), follow=True)
+    assert "A vendor or owner named in the file was removed" in response.content.decode()
     assert UsageRecord.objects.count() == 0
-
-
-def test_the_import_is_all_or_nothing_even_when_a_row_fails_while_saving(
-    client, reviewer, approved, monkeypatch
-):
-    client.force_login(reviewer)
-    upload(client, *GOOD_ROWS[:2])
-    token = client.session[USAGE_IMPORT_SESSION_KEY]["token"]
-    real_create, calls = services.usage_create, []
-
-    def failing_second_row(**fields):
-        calls.append(fields["team"])
-        if len(calls) == 2:
-            from django.core.exceptions import ValidationError
-
-            raise ValidationError("The database refused the row.")
-        return real_create(**fields)
-
-    monkeypatch.setattr(services, "usage_create", failing_second_row)
-    response = client.post(reverse("usage_import"), {"token": token})
-    assert calls == ["Sales", "Support"]
-    assert UsageRecord.objects.count() == 0
-    assert "Nothing was imported. The database refused the row." in messages_of(response)[0]
 
 
 def test_an_import_within_policy_says_so(client, lead, reviewer, approved):
     client.force_login(lead)
     upload(client, GOOD_ROWS[0])
-    token = client.session[USAGE_IMPORT_SESSION_KEY]["token"]
-    response = client.post(reverse("usage_import"), {"token": token})
+    response = client.post(latest_import().get_absolute_url())
     assert response["Location"] == reverse("usage_list")
     assert messages_of(response) == [
         "Imported 1 usage record from “inventory.csv”. All are within policy."
