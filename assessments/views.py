@@ -487,6 +487,20 @@ def incident_list(request):
     )  # fmt: skip
 
 
+def _notice_words(queued) -> str:
+    """Say "told" only for an e-mail actually queued; otherwise what will happen."""
+    if queued is None:
+        return "nobody could be e-mailed: neither its owners nor the security team have an address."
+    if queued.queued is None:  # inside an outer transaction: queued when it commits
+        return "an e-mail to its owners and the security team goes out when this is saved."
+    if queued.queued:
+        return "its owners and the security team are being e-mailed now."
+    return (
+        "the e-mail to its owners and the security team could not be queued now: "
+        f"{queued.catch_up}."
+    )
+
+
 @role_required(EDIT)
 @require_http_methods(["GET", "POST"])
 def incident_create(request):
@@ -498,9 +512,8 @@ def incident_create(request):
         data = dict(form.cleaned_data)
         vendor = data.pop("vendor")
         incident = vendor_services.incident_record(vendor=vendor, recorded_by=request.user, **data)
-        message = (
-            f"Incident recorded. {vendor.name} now needs a reassessment; its owners and the "
-            "security team have been told."
+        message = f"Incident recorded. {vendor.name} now needs a reassessment; " + (
+            _notice_words(incident.notice_queue)
         )
         if vendor.incident_suspended_at is not None:
             message += (

@@ -224,7 +224,8 @@ def vendor_flag_reassessment(
     The notice is keyed by what caused it, `notice_for` = (object type, id): an incident, or
     by default the audit entry of the change, so a second incident the same day is announced
     too. The claimed notice is left on `vendor.reassessment_notice` (None when nobody could
-    be told)."""
+    be told) and what became of queueing it on `vendor.reassessment_notice_queue` (a
+    config.queueing.QueuedTask, or None when there was nothing to send)."""
     from django.contrib.auth import get_user_model
     from django.urls import reverse
 
@@ -258,8 +259,8 @@ def vendor_flag_reassessment(
         link=notifications.absolute(reverse("vendor_detail", args=[vendor.pk])),
         context={"vendor": vendor.name, "reason": vendor.reassessment_reason},
     )  # fmt: skip
-    notifications.dispatch(log)
     vendor.reassessment_notice = log
+    vendor.reassessment_notice_queue = notifications.dispatch(log)
     return vendor
 
 
@@ -702,4 +703,5 @@ def incident_record(*, vendor: Vendor, recorded_by, **fields) -> Incident:
         notice_for=("incident", incident.pk),
     )
     incident.notice = vendor.reassessment_notice
+    incident.notice_queue = vendor.reassessment_notice_queue
     return incident

@@ -7,6 +7,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from assessments.views import _notice_words
+from config.queueing import QueuedTask
 from notifications.models import ReminderLog
 from tests.vendors.factories import VendorFactory
 from vendors import services as vendor_services
@@ -233,3 +235,18 @@ def test_a_second_incident_the_same_day_is_announced_too(
     ]
     assert len(mail.outbox) == 2
     assert "Payment details exposed" in mail.outbox[1].body
+
+
+@pytest.mark.parametrize(
+    ("queued", "words"),
+    [
+        (None, "nobody could be e-mailed"),
+        (QueuedTask("deliver", "the next sweep sends it", True), "are being e-mailed now"),
+        (
+            QueuedTask("deliver", "the next sweep sends it", False),
+            "could not be queued now: the next sweep sends it.",
+        ),
+    ],
+)
+def test_the_page_says_told_only_for_what_was_queued(queued, words):
+    assert words in _notice_words(queued)
