@@ -69,8 +69,13 @@ CORE_GAPS = (
     "The training-data use evidence is disqualified.",
 )
 
+# Derandomized: CI runs the same 200 examples each time, so a red build is reproducible.
+# (Random exploration with other seeds was run while writing these properties.)
 PROPERTY_SETTINGS = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
 )
 
 # --- Strategies -------------------------------------------------------------------------------
@@ -566,6 +571,11 @@ def tripped_blockers(s: Scenario, reading: Reading, question: QuestionSpec) -> l
         return []
     value = NA if question.key in reading.excluded else reading.values.get(question.key)
     return [b for b in question.blockers if limited_to(b, s.profile) and trips(b["when"], value)]
+
+
+def requested_rank(profile: VendorProfile) -> int:
+    """The rank of the highest class the profile requests (Public when none)."""
+    return max((CLASSES.index(c) for c in profile.data_classes), default=0)
 
 
 def needed_rank(profile: VendorProfile) -> int:
@@ -1298,8 +1308,8 @@ def refused_by_rule(s: Scenario, reading: Reading) -> dict[str, set[str]]:
 @given(scenarios())
 def test_gates_follow_the_zero_trust_rules(s):
     """A class is allowed only when no rule refuses it, the residual is within its appetite,
-    the controls meet its minimum effectiveness, and the assessment considered it (requested,
-    or needed by a special category)."""
+    the controls meet its minimum effectiveness, and the assessment considered it (it was
+    requested: a special category never brings a class in by itself)."""
     result = run(s)
     refused = refused_by_rule(s, read(s))
     assert [g.data_class for g in result.gates] == list(CLASSES)
@@ -1308,7 +1318,7 @@ def test_gates_follow_the_zero_trust_rules(s):
         otherwise_allowed = (
             not refused[gate.data_class]
             and result.residual <= scoring.DEFAULT_APPETITE[gate.data_class]
-            and rank <= needed_rank(s.profile)
+            and rank <= requested_rank(s.profile)
         )
         # The result's effectiveness is rounded to 4 places; the gate compares the exact one,
         # so right at the floor only a refusal for another reason is certain.
