@@ -9,23 +9,16 @@ the test neither sees nor disturbs another worker on the machine.
 
 import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
-import redis
 from celery import Celery
-from django.db import connection
 from django.utils import timezone
 
 from notifications import services
 from notifications.models import ReminderLog, ReminderStatus
+from tests.celery_workers import Workers, own_redis_url, test_database_url, wait_until
 from tests.notifications.conftest import claim_due_reminder
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 TEST_REDIS_DB = 12  # tests/config/test_celery_roundtrip.py uses 13
 STALE = timezone.timedelta(minutes=15)
 
@@ -34,73 +27,29 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def redis_url():
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        pytest.skip("REDIS_URL is not set: delivery by a worker needs a real Redis (CI sets it)")
-    parts = urlsplit(url)
-    own = urlunsplit((parts.scheme, parts.netloc, f"/{TEST_REDIS_DB}", "", ""))
-    redis.Redis.from_url(own).flushdb()
-    yield own
-    redis.Redis.from_url(own).flushdb()
+    yield from own_redis_url(TEST_REDIS_DB, "delivery by a worker")
 
 
 @pytest.fixture
 def database_url():
-    """The test database, as a URL a worker process can open (real transactions, the tables
-    emptied afterwards)."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "A worker is another process: it needs the test database on PostgreSQL "
-            "(DATABASE_URL=postgres://...), not SQLite in memory"
-        )
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "postgres")
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+    return test_database_url()
 
 
 @pytest.fixture
 def start_worker(redis_url, database_url, smtp_server, tmp_path):
     """`start_worker(name)` starts a worker that sends to the local SMTP server; each is
     ended by its PID afterwards, if the test has not killed it."""
-    started: list[tuple[subprocess.Popen, Path, Path]] = []
-
-    def start(name: str) -> subprocess.Popen:
-        pidfile, log = tmp_path / f"{name}.pid", tmp_path / f"{name}.log"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_DEBUG": "1",
+    workers = Workers(
+        tmp_path,
+        {
             "REDIS_URL": redis_url,
             "DATABASE_URL": database_url,
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
             "REMINDER_RETRY_BASE_SECONDS": "1",
-        }
-        with log.open("w") as log_file:
-            process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "celery", "--app", "config", "worker",
-                    "--pool", "solo", "--loglevel", "INFO",
-                    "--hostname", f"{name}-{os.getpid()}@%h", "--pidfile", str(pidfile),
-                    "--without-gossip", "--without-mingle", "--without-heartbeat",
-                ],
-                cwd=BASE_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        started.append((process, pidfile, log))
-        return process
-
-    yield start
-    for process, pidfile, log in started:
-        if process.poll() is None:
-            pid = int(pidfile.read_text()) if pidfile.exists() else process.pid
-            os.kill(pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.kill(pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        print(log.name, log.read_text()[-3000:])
+        },
+    )
+    yield workers.start
+    workers.stop_all()
 
 
 def queue(redis_url: str, logs: list[ReminderLog]) -> None:
@@ -109,13 +58,6 @@ def queue(redis_url: str, logs: list[ReminderLog]) -> None:
     client = Celery("delivery-test", broker=redis_url, set_as_current=False)
     for log in logs:
         client.send_task("notifications.tasks.deliver_reminder", args=[log.pk])
-
-
-def wait_until(condition, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def statuses(logs: list[ReminderLog]) -> list[str]:

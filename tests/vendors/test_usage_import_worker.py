@@ -9,15 +9,9 @@ the test neither sees nor disturbs another worker on the machine.
 
 import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
-import redis
 from auditlog.models import LogEntry
 from celery import Celery
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -26,12 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
+from tests.celery_workers import Workers, own_redis_url, test_database_url, wait_until
 from tests.factories import UserFactory
 from tests.vendors.factories import VendorFactory
 from vendors import services, tasks
 from vendors.models import UsageImport, UsageImportStatus, UsageRecord, VendorStatus
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 TEST_REDIS_DB = 11  # the other worker tests use 12 and 13
 ROWS = 50
 
@@ -40,70 +34,21 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def redis_url():
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        pytest.skip("REDIS_URL is not set: an import by a worker needs a real Redis (CI sets it)")
-    parts = urlsplit(url)
-    own = urlunsplit((parts.scheme, parts.netloc, f"/{TEST_REDIS_DB}", "", ""))
-    redis.Redis.from_url(own).flushdb()
-    yield own
-    redis.Redis.from_url(own).flushdb()
+    yield from own_redis_url(TEST_REDIS_DB, "an import by a worker")
 
 
 @pytest.fixture
 def database_url():
-    """The test database, as a URL a worker process can open."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "A worker is another process: it needs the test database on PostgreSQL "
-            "(DATABASE_URL=postgres://...), not SQLite in memory"
-        )
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "postgres")
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+    return test_database_url()
 
 
 @pytest.fixture
 def start_worker(redis_url, database_url, tmp_path):
     """`start_worker(name)` starts a worker; each is ended by its PID afterwards, if the test
     has not killed it."""
-    started = []
-
-    def start(name: str) -> subprocess.Popen:
-        pidfile, log = tmp_path / f"{name}.pid", tmp_path / f"{name}.log"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_DEBUG": "1",
-            "REDIS_URL": redis_url,
-            "DATABASE_URL": database_url,
-        }
-        with log.open("w") as log_file:
-            process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "celery", "--app", "config", "worker",
-                    "--pool", "solo", "--loglevel", "INFO",
-                    "--hostname", f"{name}-{os.getpid()}@%h", "--pidfile", str(pidfile),
-                    "--without-gossip", "--without-mingle", "--without-heartbeat",
-                ],
-                cwd=BASE_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        started.append((process, pidfile, log))
-        return process
-
-    yield start
-    for process, pidfile, log in started:
-        if process.poll() is None:
-            pid = int(pidfile.read_text()) if pidfile.exists() else process.pid
-            os.kill(pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.kill(pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        print(log.name, log.read_text()[-3000:])
+    workers = Workers(tmp_path, {"REDIS_URL": redis_url, "DATABASE_URL": database_url})
+    yield workers.start
+    workers.stop_all()
 
 
 @pytest.fixture
@@ -118,13 +63,6 @@ def through_redis(redis_url, monkeypatch):
     )
     yield
     client.close()
-
-
-def wait_until(condition, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def backends_waiting_on_a_lock() -> int:
